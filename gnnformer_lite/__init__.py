@@ -1,0 +1,91 @@
+"""gnnformer-lite: Transformers are Graph Neural Networks, in pure NumPy.
+
+``import gnnformer_lite as gl`` gives everything the course uses:
+
+- graphs: ``Graph``, ``complete_graph``, ``window_graph``, ``causal_graph``,
+  ``path_graph``, ``dependency_graph``, ``add_self_loops``, ``batch_graphs``,
+  ``from_networkx``, ``to_networkx``, ``example_sentence``;
+- message passing: ``segment_sum``, ``segment_max``, ``segment_mean``,
+  ``segment_softmax``, ``propagate``;
+- attention: ``scaled_dot_product_attention``, ``graph_attention``,
+  ``edge_weights_to_dense``;
+- layers: ``gnn_layer``, ``gat_layer``, ``multi_head_attention``,
+  ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
+  ``relu``, ``elu``;
+- positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
+"""
+
+from .attention import edge_weights_to_dense, graph_attention, scaled_dot_product_attention
+from .graphs import (
+    Graph,
+    add_self_loops,
+    batch_graphs,
+    causal_graph,
+    complete_graph,
+    dependency_graph,
+    example_sentence,
+    from_networkx,
+    path_graph,
+    to_networkx,
+    window_graph,
+)
+from .layers import (
+    elu,
+    feed_forward,
+    gat_layer,
+    gnn_layer,
+    init_gat_layer,
+    init_gnn_layer,
+    init_multi_head_attention,
+    init_transformer_layer,
+    layer_norm,
+    leaky_relu,
+    multi_head_attention,
+    relu,
+    transformer_layer,
+)
+from .message_passing import (
+    propagate,
+    segment_max,
+    segment_mean,
+    segment_softmax,
+    segment_sum,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Graph",
+    "add_self_loops",
+    "batch_graphs",
+    "causal_graph",
+    "complete_graph",
+    "dependency_graph",
+    "edge_weights_to_dense",
+    "elu",
+    "example_sentence",
+    "feed_forward",
+    "from_networkx",
+    "gat_layer",
+    "gnn_layer",
+    "graph_attention",
+    "init_gat_layer",
+    "init_gnn_layer",
+    "init_multi_head_attention",
+    "init_transformer_layer",
+    "layer_norm",
+    "leaky_relu",
+    "multi_head_attention",
+    "path_graph",
+    "propagate",
+    "relu",
+    "scaled_dot_product_attention",
+    "segment_max",
+    "segment_mean",
+    "segment_softmax",
+    "segment_sum",
+    "to_networkx",
+    "transformer_layer",
+    "window_graph",
+]

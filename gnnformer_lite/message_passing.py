@@ -1,0 +1,174 @@
+r"""Message passing in three verbs: gather, reduce by segment, scatter back.
+
+Every layer of the course is written with these functions, as in jraph:
+
+1. **gather**: pick each edge's sender features, ``h[graph.senders]`` (``(E, d)``);
+2. **score** (attention layers only) and normalise with ``segment_softmax``;
+3. **aggregate** the messages at their receivers with ``propagate`` / ``segment_sum``:
+
+.. math:: m_i = \sum_{j \in \mathcal{N}(i)} \text{message}_{j \to i}.
+
+A *segment* is the set of edges that share an id (here: a receiver). Empty
+segments (isolated nodes) give 0, never NaN. No function modifies its inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_count, as_float_array, as_index_array, check_graph
+
+
+def _check_segments(data, segment_ids, num_segments, data_name: str = "data"):
+    """Validate a (data, ids, n) triple; return (data, ids, n, order-or-None, indptr)."""
+    num_segments = as_count(num_segments, "num_segments")
+    ids = as_index_array(segment_ids, "segment_ids")
+    data = np.asarray(data)
+    if data.ndim == 0 or data.shape[0] != ids.shape[0]:
+        raise ValueError(
+            f"{data_name} has shape {data.shape} but segment_ids has {ids.shape[0]} entries; "
+            f"{data_name} needs one row per entry"
+        )
+    if ids.size and (ids.min() < 0 or ids.max() >= num_segments):
+        bad = ids[(ids < 0) | (ids >= num_segments)][0]
+        raise ValueError(f"segment_ids contains {bad}, out of range for num_segments={num_segments}")
+    counts = np.bincount(ids, minlength=num_segments)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    order = None
+    if ids.size > 1 and not (ids[1:] >= ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")  # general path: sort once, then reduce
+    return data, ids, num_segments, order, indptr
+
+
+def _sum_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sum consecutive rows ``data[indptr[k]:indptr[k+1]]`` for every segment k."""
+    if data.dtype == bool:
+        data = data.astype(np.int64)
+    out = np.zeros((indptr.shape[0] - 1, *data.shape[1:]), dtype=data.dtype)
+    starts = indptr[:-1]
+    nonempty = starts < indptr[1:]
+    if data.shape[0]:
+        out[nonempty] = np.add.reduceat(data, starts[nonempty], axis=0)
+    return out
+
+
+def _max_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Max of consecutive rows per segment; 0 for an empty segment."""
+    out = np.zeros((indptr.shape[0] - 1, *data.shape[1:]), dtype=data.dtype)
+    starts = indptr[:-1]
+    nonempty = starts < indptr[1:]
+    if data.shape[0]:
+        out[nonempty] = np.maximum.reduceat(data, starts[nonempty], axis=0)
+    return out
+
+
+def segment_sum(data, segment_ids, num_segments: int) -> np.ndarray:
+    r"""Sum the rows of ``data`` that share a segment id.
+
+    .. math:: \text{out}[k] = \sum_{e : \text{segment\_ids}[e] = k} \text{data}[e]
+
+    Args:
+        data: ``(E, ...)`` one row per entry.
+        segment_ids: ``(E,)`` ints in ``[0, num_segments)``, any order.
+        num_segments: number of output rows.
+
+    Returns:
+        ``(num_segments, ...)``; 0 for a segment with no entries.
+    """
+    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
+    if order is not None:
+        data = np.take(data, order, axis=0)
+    return _sum_sorted(data, indptr)
+
+
+def segment_max(data, segment_ids, num_segments: int) -> np.ndarray:
+    """Max of the rows of ``data`` that share a segment id: ``(num_segments, ...)``.
+
+    An empty segment gives 0 (as PyG's ``scatter(..., reduce="max")``), not -inf.
+    """
+    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
+    if order is not None:
+        data = np.take(data, order, axis=0)
+    return _max_sorted(data, indptr)
+
+
+def segment_mean(data, segment_ids, num_segments: int) -> np.ndarray:
+    r"""Mean of the rows of ``data`` that share a segment id; 0 for an empty segment.
+
+    .. math:: \text{out}[k] = \frac{1}{|\{e : \text{ids}[e] = k\}|} \sum_{e : \text{ids}[e] = k} \text{data}[e]
+    """
+    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
+    if order is not None:
+        data = np.take(data, order, axis=0)
+    if data.dtype.kind != "f":
+        data = data.astype(np.float64)
+    total = _sum_sorted(data, indptr)
+    count = np.maximum(np.diff(indptr), 1).astype(data.dtype)
+    return total / count.reshape(-1, *([1] * (data.ndim - 1)))
+
+
+def segment_softmax(logits, segment_ids, num_segments: int) -> np.ndarray:
+    r"""Softmax over the entries of each segment (over each receiver's incoming edges).
+
+    .. math:: \alpha_e = \frac{\exp(e_e - m_k)}{\sum_{e' : \text{ids}[e'] = k} \exp(e_{e'} - m_k)},
+       \qquad m_k = \max_{e' : \text{ids}[e'] = k} e_{e'},\ k = \text{ids}[e]
+
+    Subtracting the segment's max ``m_k`` changes nothing mathematically but keeps
+    ``exp`` from overflowing: logits of 1e4 are fine in float32 and float64.
+
+    Args:
+        logits: ``(E,)`` or ``(E, H)`` real scores; ``-inf`` means "masked out".
+        segment_ids: ``(E,)`` ints in ``[0, num_segments)``, any order.
+        num_segments: number of segments (nodes).
+
+    Returns:
+        ``alpha``, same shape and dtype as ``logits``, summing to 1 over every
+        segment that has at least one finite logit (an all-masked segment gives 0).
+    """
+    logits = as_float_array(logits, "logits", finite=False)
+    if logits.ndim not in (1, 2):
+        raise ValueError(f"logits must be (E,) or (E, H), got shape {logits.shape}")
+    if np.isnan(logits).any() or np.isposinf(logits).any():
+        raise ValueError(f"logits contains NaN or +inf (shape {logits.shape})")
+    logits, ids, _, order, indptr = _check_segments(logits, segment_ids, num_segments, "logits")
+    if order is not None:  # compute in sorted order, then put the result back
+        out = np.empty_like(logits)
+        out[order] = _softmax_sorted(np.take(logits, order, axis=0), indptr)
+        return out
+    return _softmax_sorted(logits, indptr)
+
+
+def _softmax_sorted(logits: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """``segment_softmax`` for edges already sorted by segment (CSR offsets ``indptr``)."""
+    counts = np.diff(indptr)
+    m = _max_sorted(logits, indptr)
+    m[~np.isfinite(m)] = 0  # an all -inf segment: exp(-inf - 0) = 0, no NaN
+    e = np.exp(logits - np.repeat(m, counts, axis=0))
+    s = _sum_sorted(e, indptr)
+    s[s == 0] = 1
+    return e / np.repeat(s, counts, axis=0)
+
+
+def propagate(graph, messages) -> np.ndarray:
+    r"""Sum the incoming messages of every node: the aggregation step of message passing.
+
+    .. math:: m_i = \sum_{j \in \mathcal{N}(i)} \text{messages}_{j \to i}
+
+    Args:
+        graph: a ``Graph``; ``messages`` follow its (sorted) edge order.
+        messages: ``(E, ...)`` one message per edge, e.g. ``h[graph.senders]``.
+
+    Returns:
+        ``(num_nodes, ...)``; 0 at a node without incoming edges.
+
+    Same result as ``segment_sum(messages, graph.receivers, graph.num_nodes)``,
+    but it uses the offsets the graph stored when it was built.
+    """
+    check_graph(graph)
+    messages = np.asarray(messages)
+    if messages.ndim == 0 or messages.shape[0] != graph.num_edges:
+        raise ValueError(
+            f"messages has shape {messages.shape} but the graph has {graph.num_edges} edges; "
+            f"messages needs one row per edge"
+        )
+    return _sum_sorted(messages, graph.indptr)
