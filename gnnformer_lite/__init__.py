@@ -52,16 +52,21 @@ from .message_passing import (
     segment_softmax,
     segment_sum,
 )
+from .positional import laplacian_encoding, sinusoidal_encoding
+from .viz import attention_heatmap, draw_attention, draw_graph, setup_notebook
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Graph",
     "add_self_loops",
+    "attention_heatmap",
     "batch_graphs",
     "causal_graph",
     "complete_graph",
     "dependency_graph",
+    "draw_attention",
+    "draw_graph",
     "edge_weights_to_dense",
     "elu",
     "example_sentence",
@@ -74,6 +79,7 @@ __all__ = [
     "init_gnn_layer",
     "init_multi_head_attention",
     "init_transformer_layer",
+    "laplacian_encoding",
     "layer_norm",
     "leaky_relu",
     "multi_head_attention",
@@ -85,6 +91,8 @@ __all__ = [
     "segment_mean",
     "segment_softmax",
     "segment_sum",
+    "setup_notebook",
+    "sinusoidal_encoding",
     "to_networkx",
     "transformer_layer",
     "window_graph",

@@ -51,9 +51,7 @@ def check_graph(graph, num_nodes: int | None = None, h_name: str = "h", name: st
     if not isinstance(graph, Graph):
         raise TypeError(f"{name} must be a gnnformer_lite.Graph, got {type(graph).__name__}")
     if num_nodes is not None and graph.num_nodes != num_nodes:
-        raise ValueError(
-            f"graph has num_nodes={graph.num_nodes} but {h_name} has {num_nodes} rows"
-        )
+        raise ValueError(f"graph has num_nodes={graph.num_nodes} but {h_name} has {num_nodes} rows")
     return graph
 
 

@@ -93,7 +93,7 @@ def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.nda
 
 def _softmax_last_axis(scores: np.ndarray) -> np.ndarray:
     """Stable softmax over the last axis; a row of all -inf gives zeros."""
-    m = scores.max(axis=-1, keepdims=True)
+    m = scores.max(axis=-1, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
     m[~np.isfinite(m)] = 0
     e = np.exp(scores - m)
     s = e.sum(axis=-1, keepdims=True)
@@ -152,7 +152,7 @@ def edge_weights_to_dense(graph, alpha) -> np.ndarray:
             f"expected (E,) or (E, H) with E={graph.num_edges}"
         )
     n = graph.num_nodes
-    a2 = alpha.reshape(graph.num_edges, -1)
+    a2 = alpha if alpha.ndim == 2 else alpha[:, None]  # (E, H); reshape(E, -1) fails for E = 0
     dense = np.zeros((a2.shape[1], n, n), dtype=alpha.dtype)
     dense[:, graph.receivers, graph.senders] = a2.T
     return dense if alpha.ndim == 2 else dense[0]

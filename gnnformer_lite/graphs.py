@@ -4,7 +4,7 @@ A graph is three things, as in jraph: ``senders``, ``receivers`` and
 ``num_nodes``. Edge ``e`` carries a message from node ``j = senders[e]`` to node
 ``i = receivers[e]``, so the incoming neighbourhood of ``i`` is
 
-.. math:: \mathcal{N}(i) = \{\, j : \exists e,\ \text{senders}[e] = j,\ \text{receivers}[e] = i \,\}.
+.. math:: \mathcal{N}(i) = \{\, \text{senders}[e] : \text{receivers}[e] = i \,\}.
 
 A sentence of ``n`` words is a graph on ``n`` nodes. Which graph is a modelling
 choice: the Transformer uses the complete graph (every word hears every word),
@@ -155,7 +155,10 @@ def window_graph(n: int, radius: int, self_loops: bool = True) -> Graph:
 
 
 def causal_graph(n: int) -> Graph:
-    """Edges j -> i for ``j <= i``: each word hears itself and the words before it (a language model)."""
+    """Edges j -> i for ``j <= i``: each word hears itself and the words before it.
+
+    The graph of a language model (a causal, or "decoder", Transformer).
+    """
     n = as_count(n, "n")
     return _from_mask(np.tril(np.ones((n, n), dtype=bool)))
 
@@ -242,7 +245,7 @@ def from_networkx(G) -> Graph:
     if not isinstance(G, nx.Graph):
         raise TypeError(f"G must be a networkx graph, got {type(G).__name__}")
     index = {node: k for k, node in enumerate(G.nodes)}
-    pairs = [(index[u], index[v]) for u, v in G.edges]
+    pairs = [(index[u], index[v]) for u, v in G.edges()]  # (u, v) pairs, multigraphs too
     if not G.is_directed():
         pairs += [(v, u) for u, v in pairs if u != v]
     pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)

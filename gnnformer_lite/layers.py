@@ -238,15 +238,14 @@ def _linear(params, x, w: str, b: str, d: int) -> np.ndarray:
     return out
 
 
-def multi_head_attention(
-    params, h, graph=None, *, num_heads: int, return_attention: bool = False
-):
+def multi_head_attention(params, h, graph=None, *, num_heads: int, return_attention: bool = False):
     r"""Multi-head self-attention: H attention heads side by side, concatenated, mixed by W_O.
 
     .. math::
         q = h W_Q,\ k = h W_K,\ v = h W_V, \qquad
         \text{head}^{(k)}_i = \sum_{j \in \mathcal{N}(i)}
-            \operatorname{softmax}_j\!\left(\frac{q^{(k)}_i \cdot k^{(k)}_j}{\sqrt{d_\text{head}}}\right) v^{(k)}_j
+            \operatorname{softmax}_j\!\left(
+                \frac{q^{(k)}_i \cdot k^{(k)}_j}{\sqrt{d_\text{head}}}\right) v^{(k)}_j
 
     .. math:: h_i' = \big[\text{head}^{(1)}_i \,\Vert\, \dots \,\Vert\, \text{head}^{(H)}_i\big] W_O
 
@@ -271,8 +270,7 @@ def multi_head_attention(
     if graph is not None:
         check_graph(graph, n)
     q, k, v = (
-        _linear(params, h, f"W_{x}", f"b_{x}", d_model).reshape(n, num_heads, d_head)
-        for x in "QKV"
+        _linear(params, h, f"W_{x}", f"b_{x}", d_model).reshape(n, num_heads, d_head) for x in "QKV"
     )
     if graph is None:
         out, weights = scaled_dot_product_attention(q, k, v)
@@ -310,7 +308,8 @@ def feed_forward(params, x) -> np.ndarray:
 
     .. math:: \operatorname{FFN}(x) = \max(0,\ x W_1 + b_1)\, W_2 + b_2
 
-    ``params: W1 (d_model, d_ff), b1 (d_ff,), W2 (d_ff, d_model), b2 (d_model,)``; ``x: (..., d_model)``.
+    ``params``: ``W1 (d_model, d_ff)``, ``b1 (d_ff,)``, ``W2 (d_ff, d_model)``,
+    ``b2 (d_model,)``; ``x: (..., d_model)``.
     """
     x = as_float_array(x, "x")
     if x.ndim == 0:
@@ -393,8 +392,7 @@ def transformer_layer(
     for key in ("attn", "ln1", "ffn", "ln2"):
         if key not in params:
             raise ValueError(
-                f"params is missing key {key!r} (has {sorted(params)}); "
-                f"use init_transformer_layer"
+                f"params is missing key {key!r} (has {sorted(params)}); use init_transformer_layer"
             )
     ln1, ln2 = params["ln1"], params["ln2"]
 

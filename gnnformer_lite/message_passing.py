@@ -31,7 +31,9 @@ def _check_segments(data, segment_ids, num_segments, data_name: str = "data"):
         )
     if ids.size and (ids.min() < 0 or ids.max() >= num_segments):
         bad = ids[(ids < 0) | (ids >= num_segments)][0]
-        raise ValueError(f"segment_ids contains {bad}, out of range for num_segments={num_segments}")
+        raise ValueError(
+            f"segment_ids contains {bad}, out of range for num_segments={num_segments}"
+        )
     counts = np.bincount(ids, minlength=num_segments)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     order = None
@@ -95,7 +97,8 @@ def segment_max(data, segment_ids, num_segments: int) -> np.ndarray:
 def segment_mean(data, segment_ids, num_segments: int) -> np.ndarray:
     r"""Mean of the rows of ``data`` that share a segment id; 0 for an empty segment.
 
-    .. math:: \text{out}[k] = \frac{1}{|\{e : \text{ids}[e] = k\}|} \sum_{e : \text{ids}[e] = k} \text{data}[e]
+    .. math:: \text{out}[k] = \frac{1}{c_k} \sum_{e : \text{ids}[e] = k} \text{data}[e],
+        \qquad c_k = |\{e : \text{ids}[e] = k\}|
     """
     data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
     if order is not None:

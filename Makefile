@@ -1,0 +1,108 @@
+# gnnformer-lite — everything runs from a local virtual environment in .venv.
+#
+#   make lab          open the course in JupyterLab (sets up .venv first)
+#   make test         lint + format check + unit tests (coverage >= 95 %) + notebook validation
+#   make notebooks    re-execute notebooks in place (NB="notebooks/01_x.ipynb" for some only)
+#   make bench        run benchmarks/run.py
+#   make constraints  regenerate constraints.txt in throwaway venvs
+#   make clean        remove .venv and caches
+#
+# `setup` is idempotent: it re-installs only when pyproject.toml or constraints.txt changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Extra arguments for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port 8899"
+LAB_ARGS ?=
+# JupyterLab refuses to start as root without --allow-root (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Notebooks to (re-)execute with `make notebooks`; empty = all of notebooks/*.ipynb.
+NB ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+COV_FAIL_UNDER ?= 95
+NBVAL_CELL_TIMEOUT ?= 120
+
+# First working interpreter of a given version (PATH, then pyenv), for `make constraints`.
+find_python = $(firstword $(foreach p,python$(1) $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1)),$(shell $(p) -c 'import sys' >/dev/null 2>&1 && echo $(p))))
+ALT_PYTHONS ?= $(call find_python,3.10)
+CHECK_PYTHONS ?= $(foreach v,3.10 3.12 3.13,$(call find_python,$(v)))
+
+# Prints a banner, runs a stage of `make test`, and names the stage if it fails.
+#   $(call stage,NAME,COMMAND)   -- COMMAND must not contain a comma
+define stage
+	@echo; echo "==> make test: [$(1)] $(2)"
+	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
+endef
+
+.PHONY: help setup test lab notebooks bench constraints clean
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+
+# --------------------------------------------------------------------------- setup
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@if ! { test -f $(VENV)/pyvenv.cfg && $(VPY) -m pip --version >/dev/null 2>&1; }; then \
+	    command -v $(PYTHON) >/dev/null || { echo "*** $(PYTHON) not found: install Python 3.10-3.13" >&2; exit 1; }; \
+	    echo "==> creating $(VENV) with $$($(PYTHON) --version 2>&1) ($$(command -v $(PYTHON)))"; \
+	    rm -rf $(VENV); \
+	    if ! $(PYTHON) -m venv $(VENV); then \
+	        rm -rf $(VENV); \
+	        echo "*** '$(PYTHON) -m venv' failed." >&2; \
+	        echo "*** On Debian/Ubuntu install the venv module first: sudo apt install python3-venv" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -c constraints.txt -e ".[test,lab]"
+	@echo "==> warming matplotlib's font cache"
+	$(VPY) -c "import matplotlib.pyplot"
+	@touch $@
+	@echo "==> $(VENV) is ready"
+
+# ---------------------------------------------------------------------------- test
+test: setup
+	$(call stage,1/4 lint,$(VENV)/bin/ruff check .)
+	$(call stage,2/4 format,$(VENV)/bin/ruff format --check .)
+	$(call stage,3/4 unit tests,env PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider --cov=gnnformer_lite --cov-report=term-missing --cov-fail-under=$(COV_FAIL_UNDER))
+ifeq ($(NOTEBOOKS),)
+	@echo; echo "==> make test: [4/4 notebooks] SKIPPED: no notebooks/*.ipynb yet"
+else
+	$(call stage,4/4 notebooks,env -u MPLBACKEND PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/)
+endif
+	@echo; echo "==> make test: all stages passed"
+
+# ----------------------------------------------------------------------------- lab
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+
+# ----------------------------------------------------------------------- notebooks
+notebooks: setup
+	$(VPY) scripts/run_notebooks.py $(NB)
+
+# --------------------------------------------------------------------------- bench
+bench: setup
+	@test -f benchmarks/run.py || { echo "*** benchmarks/run.py does not exist yet" >&2; exit 1; }
+	$(VPY) benchmarks/run.py
+
+# --------------------------------------------------------------------- constraints
+# Uses $(PYTHON) (3.11, like CI) for the pins and ALT_PYTHONS for marker alternatives.
+constraints:
+	$(PYTHON) scripts/make_constraints.py $(foreach p,$(ALT_PYTHONS),--alt-python $(p)) \
+	    $(foreach p,$(CHECK_PYTHONS),--check-python $(p))
+
+# --------------------------------------------------------------------------- clean
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov \
+	    build dist *.egg-info
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+	    -type d -prune -exec rm -rf {} +

@@ -1,0 +1,188 @@
+r"""Positions for a model that cannot see order: sinusoids for sentences, eigenvectors for graphs.
+
+Attention is a sum over the neighbours j of word i, and a sum does not care
+about order: shuffle the words and every ``h_i'`` is the same (permuted). A
+Transformer therefore adds a position vector to each word's features, ``h + PE``.
+
+- :func:`sinusoidal_encoding` is the Transformer's choice (Vaswani et al., 2017):
+  sines and cosines of the position at geometrically spaced frequencies.
+- :func:`laplacian_encoding` is the graph version (Dwivedi & Bresson, 2020): the
+  low-frequency eigenvectors of the graph Laplacian, the "smoothest" functions
+  on the nodes. On a path graph (a sentence as a chain) they *are* cosines of
+  the position, which is the bridge between the two.
+
+Both return one row vector per node: shape ``(n, d)`` or ``(n, k)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_count, check_graph
+
+_TIE_TOL = 1e-9  # entries of a unit eigenvector closer than this count as equal in size
+
+
+def sinusoidal_encoding(n: int, d: int, *, dtype=np.float64) -> np.ndarray:
+    r"""The Transformer's sinusoidal position encoding, one row per position.
+
+    .. math::
+        PE_{p,\,2i} = \sin\!\left(\frac{p}{10000^{2i/d}}\right), \qquad
+        PE_{p,\,2i+1} = \cos\!\left(\frac{p}{10000^{2i/d}}\right)
+
+    Columns come in (sin, cos) pairs sharing one frequency; the frequencies fall
+    geometrically from 1 (wavelength 2π) to about 1/10000. For odd ``d`` the last
+    column is a sine without its cosine partner.
+
+    Args:
+        n: number of positions ``p = 0 .. n-1``.
+        d: encoding width (``d_model``); any ``d >= 0``, odd allowed.
+        dtype: a floating dtype for the result (computed in float64, then cast).
+
+    Returns:
+        ``PE: (n, d)``, to be added to the word features ``h: (n, d)``.
+    """
+    n = as_count(n, "n")
+    d = as_count(d, "d")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {dtype}")
+    p = np.arange(n, dtype=np.float64)[:, None]  # (n, 1)
+    col = np.arange(d)  # (d,)
+    freq = 10000.0 ** (-(col - col % 2) / max(d, 1))  # 1 / 10000^{2i/d} for columns 2i and 2i+1
+    angle = p * freq  # (n, d)
+    pe = np.where(col % 2 == 0, np.sin(angle), np.cos(angle))
+    return pe.astype(dtype, copy=False)
+
+
+def laplacian_encoding(graph, k: int, normalization: str | None = "sym") -> np.ndarray:
+    r"""Laplacian eigenvector positions: the ``k`` smoothest non-constant functions on the graph.
+
+    With ``A`` the adjacency (self loops dropped) and ``D = diag(deg)``:
+
+    .. math::
+        L = D - A \quad (\texttt{normalization=None}), \qquad
+        L_\text{sym} = I - D^{-1/2} A D^{-1/2} \quad (\texttt{normalization="sym"})
+
+    Solve :math:`L v_m = \lambda_m v_m` with
+    :math:`0 = \lambda_0 < \lambda_1 \le \dots \le \lambda_{n-1}` and keep
+    :math:`v_1, \dots, v_k`: the first eigenvector (eigenvalue 0, constant for
+    ``L``) says nothing about position, so it is skipped. Small :math:`\lambda`
+    means the vector changes little across edges, :math:`v^\top L v = \sum_{j \to i}
+    (v_i - v_j)^2 / 2` for ``L``: the graph's notion of low frequency.
+
+    **The bridge to sinusoids.** On ``path_graph(n)`` (a sentence as a chain) with
+    ``normalization=None`` the eigenvectors are known in closed form:
+
+    .. math::
+        \lambda_m = 2 - 2\cos\frac{\pi m}{n}, \qquad
+        v_m[p] \propto \cos\!\left(\frac{\pi m\,(p + \tfrac12)}{n}\right),
+
+    so column ``m - 1`` of the result is exactly that cosine, normalised to unit
+    length (up to sign): the Laplacian positions of a chain are sinusoids of the
+    position, with linearly (not geometrically) spaced frequencies.
+
+    **Sign and basis.** An eigenvector is only defined up to sign; this function
+    flips each one so that its largest-magnitude entry is positive (on a tie, the
+    first such entry), so results are reproducible. When an eigenvalue is
+    *repeated* (the complete graph, a cycle, any symmetric graph) no rule can fix
+    the vectors: any rotation of a basis of the eigenspace is equally valid, and
+    different NumPy/LAPACK builds return different ones. So never print raw
+    eigenvectors in a notebook; compare what is well defined instead: the
+    eigenvalues, the subspace (the projector ``V @ V.T``), or distances between
+    rows.
+
+    Args:
+        graph: an undirected (every edge j -> i has its reverse i -> j), connected
+            ``Graph`` on ``n`` nodes. Self loops are ignored.
+        k: number of eigenvectors, ``0 <= k <= n - 1``.
+        normalization: ``"sym"`` for :math:`L_\text{sym}` (Dwivedi & Bresson) or
+            ``None`` for :math:`L = D - A`.
+
+    Returns:
+        ``(n, k)`` float64, orthonormal columns ordered by ascending eigenvalue.
+
+    Raises:
+        ValueError: directed or disconnected graph, ``k`` too large, unknown normalization.
+    """
+    check_graph(graph)
+    k = as_count(k, "k")
+    if normalization not in ("sym", None):
+        raise ValueError(f'normalization must be "sym" or None, got {normalization!r}')
+    n = graph.num_nodes
+    if k > max(n - 1, 0):
+        raise ValueError(
+            f"k={k} is too large for a graph with n={n} nodes: there are only "
+            f"n - 1 = {n - 1} non-trivial eigenvectors"
+        )
+    adj = _undirected_adjacency(graph)
+    _check_connected(adj)
+    lap = _laplacian(adj, normalization)
+    _, vecs = np.linalg.eigh(lap)  # ascending eigenvalues, orthonormal columns
+    return _fix_signs(vecs[:, 1 : k + 1])
+
+
+def _undirected_adjacency(graph) -> np.ndarray:
+    """Dense ``(n, n)`` adjacency without self loops; ValueError unless it is symmetric."""
+    adj = graph.adjacency()
+    np.fill_diagonal(adj, 0)
+    s, r = graph.senders, graph.receivers
+    one_way = np.flatnonzero((s != r) & (adj[s, r] == 0))  # edge j -> i but no i -> j
+    if one_way.size:
+        j, i = s[one_way[0]], r[one_way[0]]
+        raise ValueError(
+            f"graph is not undirected: edge {j} -> {i} has no reverse {i} -> {j} "
+            f"({one_way.size} edges lack one). Laplacian positions need a symmetric "
+            f"adjacency: add the reverse edges (an undirected nx.Graph through "
+            f"from_networkx gives both directions)"
+        )
+    return adj
+
+
+def _check_connected(adj: np.ndarray) -> None:
+    """ValueError unless the undirected graph ``adj`` is in one piece."""
+    count = _num_components(adj)
+    if count > 1:
+        raise ValueError(
+            f"graph has {count} connected components; Laplacian positions need a connected "
+            f"graph (each component adds another eigenvalue 0). Encode each component "
+            f"separately, or connect them"
+        )
+
+
+def _num_components(adj: np.ndarray) -> int:
+    """Number of connected components, by depth-first search from each unseen node."""
+    seen = np.zeros(adj.shape[0], dtype=bool)
+    count = 0
+    for start in range(adj.shape[0]):
+        if seen[start]:
+            continue
+        count += 1
+        seen[start] = True
+        stack = [start]
+        while stack:
+            new = np.flatnonzero((adj[stack.pop()] != 0) & ~seen)
+            seen[new] = True
+            stack.extend(new.tolist())
+    return count
+
+
+def _laplacian(adj: np.ndarray, normalization: str | None) -> np.ndarray:
+    """``D - A``, or ``I - D^{-1/2} A D^{-1/2}`` for ``"sym"`` (isolated nodes get a 1)."""
+    deg = adj.sum(axis=1)
+    if normalization is None:
+        return np.diag(deg) - adj
+    inv_sqrt = np.zeros_like(deg)
+    np.divide(1.0, np.sqrt(deg), out=inv_sqrt, where=deg > 0)
+    return np.eye(adj.shape[0]) - inv_sqrt[:, None] * adj * inv_sqrt[None, :]
+
+
+def _fix_signs(vecs: np.ndarray) -> np.ndarray:
+    """Flip each column so that its largest-magnitude entry (the first, on a tie) is positive."""
+    if vecs.size == 0:
+        return vecs
+    mags = np.abs(vecs)
+    is_top = mags >= mags.max(axis=0) - _TIE_TOL  # (n, k)
+    top = np.argmax(is_top, axis=0)  # first True per column
+    signs = np.where(vecs[top, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
+    return vecs * signs

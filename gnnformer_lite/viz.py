@@ -1,0 +1,539 @@
+r"""Pictures for the notebooks: sentence graphs, attention along edges, attention matrices.
+
+Two layouts, chosen by whether you pass ``words``:
+
+- **sentence layout** (``words`` given): the words left to right on a line, as
+  in a dependency-parse picture; an edge j -> i is an arc between word j and
+  word i, its height growing with the distance ``|i - j|``.
+- **spring layout** (no ``words``): networkx's force-directed layout with a
+  fixed seed, nodes labelled by index. For small graphs (``n < 500``).
+
+Every function draws into ``ax`` (or a new figure sized to the picture when
+``ax`` is None), returns the Axes, and never calls ``plt.show()``. Nothing is
+random except the seeded spring layout, so a notebook draws the same picture on
+every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba, to_rgba_array
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path
+
+from ._checks import as_count, as_float_array, check_graph
+
+NODE_COLOR = "#d6e6f5"  # light blue: words and nodes
+EDGE_COLOR = "0.3"  # dark grey: edges of draw_graph
+ATTENTION_COLOR = "C0"  # blue: edges of draw_attention
+
+#: rcParams of every notebook (on top of matplotlib's default style).
+NOTEBOOK_RC = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 90,
+    "savefig.dpi": 90,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "image.cmap": "viridis",
+    "svg.hashsalt": "gnnformer-lite",
+}
+
+_NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+_MAX_SPRING_NODES = 500  # from 500 nodes on, networkx's spring layout needs SciPy
+
+
+# --------------------------------------------------------------------------- notebook
+
+
+def setup_notebook() -> None:
+    """Make every notebook print and plot the same way, on every machine. Call it first.
+
+    - NumPy prints 4 decimals without scientific notation, and scalars as NumPy 1
+      did: ``np.float64(0.5)`` shows as ``0.5`` (NumPy 2 would show
+      ``np.float64(0.5)``; ``legacy="1.25"`` turns that off, NumPy 1.26 needs nothing).
+    - matplotlib: the default style plus :data:`NOTEBOOK_RC` (6.4 x 4 inch figures
+      at 90 dpi, light grid, fixed SVG hash salt), and PNG figures in Jupyter.
+
+    Safe to call twice (the second call changes nothing); prints nothing. Nothing
+    in the course draws global random numbers: every function takes an explicit
+    ``rng``, so there is no global seed to set.
+    """
+    options = {"precision": 4, "suppress": True}
+    if _NUMPY_2:
+        options["legacy"] = "1.25"
+    np.set_printoptions(**options)
+    plt.style.use("default")
+    matplotlib.rcParams.update(NOTEBOOK_RC)
+    _use_png_inline()
+
+
+def _use_png_inline() -> None:
+    """Ask Jupyter's inline backend for PNG figures; no-op outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+def draw_graph(
+    graph,
+    words: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    node_color=None,
+    cmap: str = "coolwarm",
+) -> Axes:
+    """Draw a graph: as arcs over a sentence if ``words`` are given, else as a spring layout.
+
+    With ``words`` (one per node): the words sit left to right on a line and every
+    edge is an arc above them. A pair of edges j -> i and i -> j is one arc with an
+    arrow head at both ends; a one-way edge j -> i has one head, at the receiver i.
+    A self loop i -> i is a small ring just above word i.
+
+    Without ``words``: networkx's spring layout (``seed=0``), nodes labelled
+    ``0 .. n-1``; a pair of edges is one plain line (an undirected edge), a
+    one-way edge an arrow, a self loop a ring around the node.
+
+    Args:
+        graph: a ``Graph`` on ``n`` nodes.
+        words: ``n`` labels, or None.
+        ax: the Axes to draw into; None makes a new figure sized to the picture.
+        title: the Axes title.
+        node_color: one matplotlib colour, a list of ``n`` colours, or an ``(n,)``
+            array of numbers (e.g. an eigenvector), mapped through ``cmap`` with
+            0 in the middle so that the sign shows.
+        cmap: colour map for numeric ``node_color``.
+
+    Returns:
+        The Axes.
+    """
+    check_graph(graph)
+    labels = _check_words(words, graph.num_nodes)
+    colors = _node_colors(node_color, graph.num_nodes, cmap)
+    if labels is not None:
+        ax = _graph_on_sentence(ax, graph, labels, colors)
+    else:
+        ax = _graph_on_spring(ax, graph, colors)
+    _finish(ax, title)
+    return ax
+
+
+def _graph_on_sentence(ax, graph, labels: list[str], colors: np.ndarray) -> Axes:
+    pairs, one_way, loops = _edge_groups(graph)
+    ax = _sentence_axes(ax, labels, pairs + one_way, foot=_FOOT, below=False)
+    _draw_words(ax, labels, colors, y=0.0, va="top")
+    n = graph.num_nodes
+    for j, i in pairs:
+        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="<|-|>", color=EDGE_COLOR, lw=1.0)
+    for j, i in one_way:
+        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="-|>", color=EDGE_COLOR, lw=1.0)
+    _add_rings(ax, _above(loops, _FOOT + _RING_LIFT), _SMALL_RING, EDGE_COLOR, lw=1.2)
+    return ax
+
+
+def _graph_on_spring(ax, graph, colors: np.ndarray) -> Axes:
+    pairs, one_way, loops = _edge_groups(graph)
+    ax, pos = _spring_axes(ax, graph)
+    _draw_nodes(ax, pos, colors)
+    for j, i in pairs:
+        _add_line(ax, pos, j, i, arrowstyle="-", color=EDGE_COLOR, lw=1.0)
+    for j, i in one_way:
+        _add_line(ax, pos, j, i, arrowstyle="-|>", color=EDGE_COLOR, lw=1.0)
+    _add_rings(ax, pos[loops], _BIG_RING, EDGE_COLOR, lw=1.2)
+    return ax
+
+
+def draw_attention(
+    graph,
+    alpha,
+    words: Sequence[str] | None = None,
+    head: int = 0,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """Draw the attention weights of one head along the edges of ``graph``.
+
+    Every edge j -> i is drawn on its own (the two directions of a pair carry
+    different weights), with line width and opacity proportional to
+    ``alpha[e, head]``, scaled so that the largest weight drawn is fully opaque.
+    A self loop's weight sets the width and opacity of its ring.
+
+    With ``words``: the words sit on a line; edges from an earlier word to a later
+    one (j < i) are arcs above the line, edges from a later word to an earlier one
+    (j > i) arcs below it, each with an arrow head at the receiver i; self loops
+    are rings above the words. Without ``words``: the spring layout of
+    :func:`draw_graph`, each direction of a pair a separate curved arrow.
+
+    Args:
+        graph: a ``Graph`` with ``E`` edges.
+        alpha: ``(E, H)`` or ``(E,)`` non-negative weights in the graph's edge
+            order, e.g. the ``alpha`` returned by ``graph_attention``.
+        words: ``n`` labels, or None.
+        head: which head to draw, ``0 <= head < H``.
+        ax: the Axes to draw into; None makes a new figure.
+        title: the Axes title.
+
+    Returns:
+        The Axes.
+    """
+    check_graph(graph)
+    weights = _check_alpha(alpha, graph, head)
+    labels = _check_words(words, graph.num_nodes)
+    top = weights.max(initial=0.0)
+    strength = weights / top if top > 0 else weights  # (E,) in [0, 1]
+    if labels is not None:
+        ax = _attention_on_sentence(ax, graph, labels, strength)
+    else:
+        ax = _attention_on_spring(ax, graph, strength)
+    _finish(ax, title)
+    return ax
+
+
+def _attention_on_sentence(ax, graph, labels: list[str], strength: np.ndarray) -> Axes:
+    edges, loops = _edges_and_loops(graph)
+    pairs = [(j, i) for _, j, i in edges]
+    ax = _sentence_axes(ax, labels, pairs, foot=_MID_FOOT, below=any(j > i for j, i in pairs))
+    _draw_words(ax, labels, _node_colors(None, graph.num_nodes), y=0.0, va="center")
+    for e, j, i in edges:
+        y0 = _MID_FOOT if j < i else -_MID_FOOT  # rightward above, leftward below
+        _add_arc(
+            ax, j, i, graph.num_nodes, y0=y0, arrowstyle="-|>", **_attention_style(strength[e])
+        )
+    ring_xy = _above([i for _, i in loops], _MID_FOOT + _RING_LIFT)
+    _add_attention_rings(ax, ring_xy, _SMALL_RING, strength[[e for e, _ in loops]])
+    note = "arcs above: j → i with j < i (rightward);  below: j > i (leftward)"
+    ax.text(-0.5, ax.get_ylim()[0], note, fontsize=7, color="0.45", va="bottom")
+    return ax
+
+
+def _attention_on_spring(ax, graph, strength: np.ndarray) -> Axes:
+    edges, loops = _edges_and_loops(graph)
+    ax, pos = _spring_axes(ax, graph)
+    _draw_nodes(ax, pos, _node_colors(None, graph.num_nodes))
+    for e, j, i in edges:  # curved, so that j -> i and i -> j do not overlap
+        _add_line(ax, pos, j, i, arrowstyle="-|>", rad=0.15, **_attention_style(strength[e]))
+    ring_xy = pos[[i for _, i in loops]]
+    _add_attention_rings(ax, ring_xy, _BIG_RING, strength[[e for e, _ in loops]])
+    return ax
+
+
+def _edges_and_loops(graph) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
+    """``[(e, j, i), ...]`` for the edges j -> i with j != i, and ``[(e, i), ...]`` for loops."""
+    s, r = graph.senders.tolist(), graph.receivers.tolist()
+    edges = [(e, j, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if j != i]
+    loops = [(e, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if j == i]
+    return edges, loops
+
+
+def _attention_style(strength: float) -> dict:
+    """Colour, width and opacity of an attention edge; ``strength`` = weight / largest weight."""
+    return {"color": ATTENTION_COLOR, "lw": _ATTENTION_LW * strength, "alpha": strength}
+
+
+def _add_attention_rings(ax, xy: np.ndarray, size: float, strength: np.ndarray) -> None:
+    """Self-loop rings whose width and opacity follow ``strength: (L,)``."""
+    _add_rings(ax, xy, size, ATTENTION_COLOR, lw=_RING_LW * strength, opacity=strength)
+
+
+def attention_heatmap(
+    weights,
+    words: Sequence[str] | None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    cmap: str = "viridis",
+    annotate: bool = False,
+) -> Axes:
+    """Show an attention matrix: row i = query / receiver, column j = key / sender.
+
+    Args:
+        weights: ``(n, n)`` with values in ``[0, 1]``, ``weights[i, j] = α_ij``
+            (the orientation of ``g.adjacency()``; ``edge_weights_to_dense(g, alpha)[h]``
+            or the ``weights[h]`` of ``scaled_dot_product_attention``).
+        words: ``n`` labels for both axes, or None for ``0 .. n-1``.
+        ax: the Axes to draw into; None makes a new figure.
+        title: the Axes title.
+        cmap: colour map; the colour scale is fixed to ``[0, 1]`` so that two
+            heatmaps can be compared by eye.
+        annotate: write each value (2 decimals) in its cell.
+
+    Returns:
+        The Axes (a colour bar is added next to it).
+    """
+    w = as_float_array(weights, "weights")
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        hint = "; pick one head, e.g. weights[0]" if w.ndim == 3 else ""
+        raise ValueError(f"weights must be a square (n, n) matrix, got shape {w.shape}{hint}")
+    n = w.shape[0]
+    labels = _check_words(words, n, owner=f"weights of shape {w.shape}")
+    if labels is None:
+        labels = [str(k) for k in range(n)]
+    if w.size and (w.min() < -1e-9 or w.max() > 1 + 1e-9):
+        raise ValueError(
+            f"weights must lie in [0, 1] (attention weights), got values from {w.min():.3g} "
+            f"to {w.max():.3g}; apply the softmax first"
+        )
+    if ax is None:
+        side = 0.42 * n
+        _, ax = plt.subplots(figsize=(max(3.5, side + 1.9), max(3.0, side + 1.1)))
+    image = ax.imshow(w.reshape(n, n) if n else np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1)
+    if n == 0:
+        image.set_visible(False)
+    ax.set_xticks(range(n), labels, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("key / sender j")
+    ax.set_ylabel("query / receiver i")
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=r"$\alpha_{ij}$")
+    if annotate:
+        for i in range(n):
+            for j in range(n):
+                color = "white" if w[i, j] < 0.5 else "black"
+                ax.text(j, i, f"{w[i, j]:.2f}", ha="center", va="center", fontsize=7, color=color)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_words(words, n: int, owner: str | None = None) -> list[str] | None:
+    """``words`` as a list of ``n`` strings (None stays None)."""
+    if words is None:
+        return None
+    if isinstance(words, str):
+        raise TypeError("words must be a sequence of strings (one per node), not one string")
+    labels = [str(w) for w in words]
+    if len(labels) != n:
+        owner = owner or f"the graph, which has n={n} nodes"
+        raise ValueError(f"words has {len(labels)} entries but needs one per node of {owner}")
+    return labels
+
+
+def _check_alpha(alpha, graph, head) -> np.ndarray:
+    """The ``(E,)`` weights of one head, after checking shapes, sign and ``head``."""
+    a = as_float_array(alpha, "alpha")
+    E = graph.num_edges
+    if a.ndim not in (1, 2) or a.shape[0] != E:
+        raise ValueError(
+            f"alpha has shape {a.shape} but the graph has {E} edges; expected (E,) = ({E},) "
+            f"or (E, H) = ({E}, H)"
+        )
+    a = a if a.ndim == 2 else a[:, None]
+    head = as_count(head, "head")
+    if head >= a.shape[1]:
+        raise ValueError(
+            f"head={head} is out of range: alpha of shape {a.shape} has H={a.shape[1]}"
+        )
+    if E and a.min() < 0:
+        raise ValueError(f"alpha must be non-negative (attention weights), min is {a.min():.3g}")
+    return a[:, head]
+
+
+def _node_colors(node_color, n: int, cmap: str = "coolwarm") -> np.ndarray:
+    """``(n, 4)`` RGBA colours from None, one colour, ``n`` colours or ``n`` numbers."""
+    if node_color is None:
+        node_color = NODE_COLOR
+    if isinstance(node_color, str | tuple):
+        return np.tile(to_rgba(node_color), (n, 1))
+    values = np.asarray(node_color)
+    if values.shape[:1] != (n,):
+        raise ValueError(
+            f"node_color has shape {values.shape} but the graph has n={n} nodes; give one "
+            f"colour, n colours or n numbers"
+        )
+    if values.dtype.kind in "biuf":
+        values = as_float_array(values, "node_color", ndim=1)
+        scale = np.abs(values).max(initial=0.0) or 1.0
+        return matplotlib.colormaps[cmap](0.5 + 0.5 * values / scale)
+    return to_rgba_array(list(node_color))
+
+
+def _edge_groups(graph) -> tuple[list, list, list]:
+    """Split the edges: ``pairs`` (j, i) with j < i both ways, ``one_way`` (j, i), ``loops`` i."""
+    s, r = graph.senders, graph.receivers
+    adj = graph.adjacency(dtype=bool)
+    has_reverse = adj[s, r]  # edge j -> i: is there an i -> j?
+    loop = s == r
+    pair = ~loop & has_reverse & (s < r)
+    one = ~loop & ~has_reverse
+    return (
+        list(zip(s[pair].tolist(), r[pair].tolist(), strict=True)),
+        list(zip(s[one].tolist(), r[one].tolist(), strict=True)),
+        s[loop].tolist(),
+    )
+
+
+# --------------------------------------------------------------------------- sentence layout
+
+_FOOT = 0.12  # draw_graph: arcs start this far above the word line
+_MID_FOOT = 0.26  # draw_attention: arcs start this far above / below the word line
+_RING_LIFT = 0.12  # a self-loop ring sits this far above the arc feet
+_ATTENTION_LW = 2.2  # line width of the strongest attention edge
+_RING_LW = 2.0  # line width of the ring of the strongest attention self loop
+_SMALL_RING = 55.0  # marker area (points^2) of a self-loop ring above a word
+_WORD_BOX = {"boxstyle": "round,pad=0.25", "ec": "0.6", "lw": 0.6}
+
+
+def _arc_height(distance: int) -> float:
+    """Peak height of the arc between two words ``distance`` apart."""
+    return 0.15 + 0.28 * distance
+
+
+def _foot_offset(a: int, b: int, n: int) -> float:
+    """Where on word ``a`` the arc towards word ``b`` starts: left of centre if b < a.
+
+    Arcs to far words start further out, so the arcs at one word fan out instead
+    of meeting in one point, and the centre stays free for a self-loop ring.
+    """
+    spread = (abs(b - a) - 1) / max(n - 2, 1)  # 0 for the neighbour, 1 for the farthest word
+    return float(np.sign(b - a)) * (0.08 + 0.32 * spread)
+
+
+def _add_arc(ax: Axes, a: int, b: int, n: int, *, y0: float, **style) -> None:
+    """Quadratic Bezier arc from word ``a`` to word ``b``, above the line (below if y0 < 0)."""
+    x0, x1 = a + _foot_offset(a, b, n), b + _foot_offset(b, a, n)
+    peak = np.sign(y0) * _arc_height(abs(b - a))
+    path = Path(
+        [(x0, y0), ((x0 + x1) / 2, y0 + 2 * peak), (x1, y0)],
+        [Path.MOVETO, Path.CURVE3, Path.CURVE3],
+    )
+    ax.add_patch(FancyArrowPatch(path=path, mutation_scale=7, zorder=2, **style))
+
+
+def _sentence_axes(ax, labels, edges, *, foot: float, below: bool) -> Axes:
+    """Axes whose limits fit the words and the arcs (a new figure sized to them if None).
+
+    ``edges`` are the (j, i) pairs drawn as arcs starting ``foot`` above the line,
+    and, if ``below``, also as arcs below it.
+    """
+    n = len(labels)
+    reach = max((abs(i - j) for j, i in edges), default=0)
+    height = _arc_height(reach) if reach else 0.0
+    top = foot + max(height, _RING_LIFT + 0.1) + 0.1
+    bottom = -(foot + height + 0.1) if below and reach else -0.45
+    if ax is None:
+        unit = float(np.clip(0.1 * max(map(len, labels), default=1) + 0.15, 0.55, 1.0))
+        width = unit * (n + 0.4)
+        fig_height = max(unit * (top - bottom), 1.0)
+        _, ax = plt.subplots(figsize=(max(width, 2.5), fig_height))
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_ylim(bottom, top)
+    return ax
+
+
+def _above(nodes: list[int], y: float) -> np.ndarray:
+    """``(L, 2)`` points at height ``y`` above the words ``nodes``."""
+    return np.column_stack([nodes, np.full(len(nodes), y)]).astype(np.float64)
+
+
+def _draw_words(ax: Axes, labels: list[str], colors: np.ndarray, *, y: float, va: str) -> None:
+    for x, (word, color) in enumerate(zip(labels, colors, strict=True)):
+        ax.text(x, y, word, ha="center", va=va, zorder=4, bbox={**_WORD_BOX, "fc": color})
+
+
+# --------------------------------------------------------------------------- spring layout
+
+_NODE_SIZE = 260  # scatter marker area in points^2
+_NODE_RADIUS = np.sqrt(_NODE_SIZE) / 2  # in points
+_BIG_RING = 1.8 * _NODE_SIZE  # marker area of a self-loop ring around a node
+
+
+def _spring_axes(ax, graph) -> tuple[Axes, np.ndarray]:
+    """Axes (a new figure if None) and ``(n, 2)`` positions from a seeded spring layout."""
+    import networkx as nx
+
+    n = graph.num_nodes
+    if n >= _MAX_SPRING_NODES:
+        raise ValueError(
+            f"the spring layout is for small graphs (n < {_MAX_SPRING_NODES}), got n={n}"
+        )
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(
+        (j, i)
+        for j, i in zip(graph.senders.tolist(), graph.receivers.tolist(), strict=True)
+        if j != i
+    )
+    layout = nx.spring_layout(G, seed=0)
+    pos = np.array([layout[k] for k in range(n)], dtype=np.float64).reshape(n, 2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.8) if n > 12 else (4.8, 3.6))
+    return ax, pos
+
+
+def _draw_nodes(ax: Axes, pos: np.ndarray, colors: np.ndarray) -> None:
+    ax.scatter(
+        pos[:, 0], pos[:, 1], s=_NODE_SIZE, c=colors, edgecolors="0.4", linewidths=0.8, zorder=3
+    )
+    fontsize = 9 if len(pos) <= 20 else 7.5
+    for k, (x, y) in enumerate(pos):
+        ax.text(x, y, str(k), ha="center", va="center", fontsize=fontsize, zorder=4)
+    if len(pos):
+        ax.margins(0.08)
+
+
+def _add_line(ax: Axes, pos: np.ndarray, j: int, i: int, *, rad: float = 0.0, **style) -> None:
+    """A straight (or, with ``rad``, curved) arrow from node j to node i, stopping at the discs."""
+    ax.add_patch(
+        FancyArrowPatch(
+            pos[j],
+            pos[i],
+            connectionstyle=f"arc3,rad={rad}",
+            shrinkA=_NODE_RADIUS + 1,
+            shrinkB=_NODE_RADIUS + 1,
+            mutation_scale=10,
+            zorder=2,
+            **style,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- both layouts
+
+
+def _add_rings(ax: Axes, xy: np.ndarray, size: float, color, *, lw, opacity=1.0) -> None:
+    """Self loops as open rings centred at ``xy: (L, 2)``, line width ``lw`` (scalar or (L,))."""
+    edge_colors = np.tile(to_rgba(color), (len(xy), 1))
+    edge_colors[:, 3] = opacity
+    rings = ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=size,
+        facecolors="none",
+        edgecolors=edge_colors,
+        linewidths=lw,
+        zorder=3,
+    )
+    rings.set_gid("self_loops")
+
+
+def _finish(ax: Axes, title: str | None) -> None:
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(title)
