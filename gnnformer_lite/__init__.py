@@ -4,19 +4,26 @@
 
 - graphs: ``Graph``, ``complete_graph``, ``window_graph``, ``causal_graph``,
   ``path_graph``, ``dependency_graph``, ``add_self_loops``, ``batch_graphs``,
-  ``from_networkx``, ``to_networkx``, ``example_sentence``;
+  ``from_adjacency``, ``from_networkx``, ``to_networkx``, ``example_sentence``;
 - message passing: ``segment_sum``, ``segment_max``, ``segment_mean``,
   ``segment_softmax``, ``propagate``;
-- attention: ``scaled_dot_product_attention``, ``graph_attention``,
+- attention: ``softmax``, ``self_attention``, ``scaled_dot_product_attention``,
+  ``graph_attention``,
   ``edge_weights_to_dense``;
 - layers: ``gnn_layer``, ``gat_layer``, ``multi_head_attention``,
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
-  ``relu``, ``elu``;
+  ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
 - plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
 """
 
-from .attention import edge_weights_to_dense, graph_attention, scaled_dot_product_attention
+from .attention import (
+    edge_weights_to_dense,
+    graph_attention,
+    scaled_dot_product_attention,
+    self_attention,
+    softmax,
+)
 from .graphs import (
     Graph,
     add_self_loops,
@@ -25,6 +32,7 @@ from .graphs import (
     complete_graph,
     dependency_graph,
     example_sentence,
+    from_adjacency,
     from_networkx,
     path_graph,
     to_networkx,
@@ -70,6 +78,7 @@ __all__ = [
     "edge_weights_to_dense",
     "elu",
     "example_sentence",
+    "from_adjacency",
     "feed_forward",
     "from_networkx",
     "gat_layer",
@@ -91,6 +100,8 @@ __all__ = [
     "segment_mean",
     "segment_softmax",
     "segment_sum",
+    "self_attention",
+    "softmax",
     "setup_notebook",
     "sinusoidal_encoding",
     "to_networkx",

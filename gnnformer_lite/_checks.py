@@ -66,11 +66,11 @@ def _lookup(params, key: str) -> np.ndarray:
     return as_float_array(params[key], key)
 
 
-def param_shape(params, key: str, ndim: int) -> tuple:
-    """The shape of ``params[key]``, checked to have ``ndim`` axes (to read sizes from)."""
+def param_shape(params, key: str, expected: str) -> tuple:
+    """The shape of ``params[key]`` (to read sizes from), checked to be 2-D like ``expected``."""
     arr = _lookup(params, key)
-    if arr.ndim != ndim:
-        raise ValueError(f"{key} must be {ndim}-D, got shape {arr.shape}")
+    if arr.ndim != 2:
+        raise ValueError(f"{key} must be 2-D {expected}, got shape {arr.shape}")
     return arr.shape
 
 
@@ -78,5 +78,5 @@ def get_param(params, key: str, shape: tuple, dtype, context: str) -> np.ndarray
     """Fetch ``params[key]``, check its shape, and cast it to the compute dtype."""
     arr = _lookup(params, key)
     if arr.shape != shape:
-        raise ValueError(f"{key} has shape {arr.shape} but {context} expects {shape}")
+        raise ValueError(f"{key} has shape {arr.shape} but {context}, so {key} must be {shape}")
     return arr.astype(dtype, copy=False)

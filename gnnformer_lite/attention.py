@@ -86,20 +86,65 @@ def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.nda
             ) from None
         allowed = full[..., None, :, :]  # the same mask for every head
         scores = np.where(allowed, scores, -np.inf)
-    weights = _softmax_last_axis(scores)
+    weights = _softmax(scores, axis=-1)
     out = weights @ vh  # (..., H, n, d_v)
     return np.moveaxis(out, -3, -2), weights
 
 
-def _softmax_last_axis(scores: np.ndarray) -> np.ndarray:
-    """Stable softmax over the last axis; a row of all -inf gives zeros."""
-    m = scores.max(axis=-1, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
+def softmax(scores, axis: int = -1) -> np.ndarray:
+    r"""Numerically stable softmax along ``axis``; ``-inf`` entries get weight 0.
+
+    .. math:: \operatorname{softmax}(x)_j = \frac{\exp(x_j - m)}{\sum_{j'} \exp(x_{j'} - m)},
+        \qquad m = \max_{j'} x_{j'}
+
+    A slice that is all ``-inf`` (nothing to attend to) gives zeros, not NaN.
+    """
+    scores = as_float_array(scores, "scores", finite=False)
+    if np.isnan(scores).any() or np.isposinf(scores).any():
+        raise ValueError(f"scores contains NaN or +inf (shape {scores.shape})")
+    return _softmax(scores, axis)
+
+
+def _softmax(scores: np.ndarray, axis: int) -> np.ndarray:
+    m = scores.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
     m[~np.isfinite(m)] = 0
     e = np.exp(scores - m)
-    s = e.sum(axis=-1, keepdims=True)
+    s = e.sum(axis=axis, keepdims=True)
     s[s == 0] = 1
     e /= s
     return e
+
+
+def self_attention(h, W_Q, W_K, W_V) -> tuple[np.ndarray, np.ndarray]:
+    r"""One head of self-attention over all words: the talk's Transformer update.
+
+    .. math:: h_i' = \sum_{j \in S} \operatorname{softmax}_j
+        \left(\frac{q_i \cdot k_j}{\sqrt{d_k}}\right) v_j,
+        \qquad q_i = h_i W_Q,\ k_j = h_j W_K,\ v_j = h_j W_V
+
+    (the talk writes :math:`Q h_i`; features here are row vectors).
+
+    Args:
+        h: ``(n, d)`` word features.
+        W_Q, W_K: ``(d, d_k)``; W_V: ``(d, d_v)``.
+
+    Returns:
+        ``(h', alpha)``: ``h': (n, d_v)`` and ``alpha: (n, n)``, row i = receiver (query).
+    """
+    h = as_float_array(h, "h", ndim=2)
+    mats = {"W_Q": W_Q, "W_K": W_K, "W_V": W_V}
+    for name, W in mats.items():
+        W = mats[name] = as_float_array(W, name, ndim=2)
+        if W.shape[0] != h.shape[1]:
+            raise ValueError(f"{name} has shape {W.shape} but h has d={h.shape[1]} features")
+    if mats["W_Q"].shape[1] != mats["W_K"].shape[1]:
+        raise ValueError(
+            f"W_Q has shape {mats['W_Q'].shape} and W_K has shape {mats['W_K'].shape}: "
+            f"queries and keys need the same width d_k"
+        )
+    q, k, v = (h @ mats[name] for name in ("W_Q", "W_K", "W_V"))
+    out, weights = scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])  # H = 1
+    return out[:, 0], weights[0]
 
 
 def graph_attention(q, k, v, graph) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,16 @@ class Graph:
         ptr.flags.writeable = False
         return ptr
 
+    @cached_property
+    def degree_buckets(self) -> list:
+        """Nodes grouped by in-degree, with their edges: what ``propagate``'s fast sum reads.
+
+        Built once per graph (see ``message_passing.degree_buckets``).
+        """
+        from .message_passing import degree_buckets
+
+        return degree_buckets(self.indptr)
+
     def adjacency(self, dtype=np.float64) -> np.ndarray:
         """Dense ``(n, n)`` adjacency with ``A[i, j] = 1`` iff there is an edge j -> i.
 
@@ -123,10 +133,17 @@ class Graph:
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges})"
 
 
-def _from_mask(mask: np.ndarray) -> Graph:
-    """Graph with an edge j -> i wherever ``mask[i, j]`` is True (row = receiver)."""
-    r, s = np.nonzero(mask)  # row-major order is already (receiver, sender) order
-    return Graph(s, r, mask.shape[0])
+def from_adjacency(A) -> Graph:
+    """Graph with an edge j -> i wherever ``A[i, j]`` is nonzero (row = receiver).
+
+    The inverse of ``g.adjacency()``; also turns an attention mask into its graph
+    (``mask[i, j] = True``: query i may attend to key j). ``A: (n, n)``.
+    """
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be a square (n, n) matrix, got shape {A.shape}")
+    r, s = np.nonzero(A)  # row-major order is already (receiver, sender) order
+    return Graph(s, r, A.shape[0])
 
 
 def complete_graph(n: int, self_loops: bool = True) -> Graph:
@@ -138,7 +155,7 @@ def complete_graph(n: int, self_loops: bool = True) -> Graph:
     mask = np.ones((n, n), dtype=bool)
     if not self_loops:
         np.fill_diagonal(mask, False)
-    return _from_mask(mask)
+    return from_adjacency(mask)
 
 
 def window_graph(n: int, radius: int, self_loops: bool = True) -> Graph:
@@ -160,7 +177,7 @@ def causal_graph(n: int) -> Graph:
     The graph of a language model (a causal, or "decoder", Transformer).
     """
     n = as_count(n, "n")
-    return _from_mask(np.tril(np.ones((n, n), dtype=bool)))
+    return from_adjacency(np.tril(np.ones((n, n), dtype=bool)))
 
 
 def path_graph(n: int) -> Graph:
@@ -186,12 +203,19 @@ def dependency_graph(heads, self_loops: bool = False) -> Graph:
     roots = np.flatnonzero(heads == -1)
     if n and roots.size != 1:
         raise ValueError(f"heads must have exactly one root (-1), found {roots.size}: {roots}")
-    for i in range(n):  # walk up from each word: the root must come within n steps
-        j, steps = i, 0
-        while j != -1:
-            j, steps = heads[j], steps + 1
-            if steps > n:
-                raise ValueError(f"heads contains a cycle through word {i}")
+    reaches_root = heads == -1
+    for i in range(n):  # walk up from each word until a word known to reach the root
+        path, j = [], i
+        while not reaches_root[j]:
+            if j in path:  # a word came back: report the loop itself
+                loop = [*path[path.index(j) :], j]
+                raise ValueError(
+                    f"heads contains a cycle: {' -> '.join(map(str, loop))} (each word's head, "
+                    f"followed from word {i}, never reaches the root)"
+                )
+            path.append(j)
+            j = int(heads[j])
+        reaches_root[path] = True
     child = np.flatnonzero(heads >= 0)
     s = np.concatenate([child, heads[child]])
     r = np.concatenate([heads[child], child])

@@ -38,6 +38,9 @@ def elu(x: np.ndarray) -> np.ndarray:
 
 def leaky_relu(x: np.ndarray, negative_slope: float = 0.2) -> np.ndarray:
     r""":math:`x` if :math:`x > 0` else ``negative_slope`` :math:`\cdot x` (GAT's scores)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     return np.where(x > 0, x, x * x.dtype.type(negative_slope))
 
 
@@ -107,8 +110,8 @@ def gnn_layer(params, h, graph, activation: Activation = relu) -> np.ndarray:
     h = _features(h)
     check_graph(graph, h.shape[0])
     d_in = h.shape[1]
-    d_out = param_shape(params, "U", 2)[1]
-    ctx = f"h with d_in={d_in} (and d_out={d_out} from U)"
+    d_out = param_shape(params, "U", "(d_in, d_out)")[1]
+    ctx = f"h has d_in={d_in} (and U has d_out={d_out})"
     U = get_param(params, "U", (d_in, d_out), h.dtype, ctx)
     V = get_param(params, "V", (d_in, d_out), h.dtype, ctx)
     b = get_param(params, "b", (d_out,), h.dtype, ctx)
@@ -153,6 +156,7 @@ def gat_layer(
     activation: Activation = elu,
     concat: bool = True,
     return_attention: bool = False,
+    negative_slope: float = 0.2,
 ):
     r"""Graph attention (Veličković et al., 2018): a softmax-weighted sum over neighbours.
 
@@ -177,6 +181,7 @@ def gat_layer(
         activation: :math:`\sigma`, default ``elu``; ``None`` gives the raw aggregation.
         concat: concatenate heads (``True``) or average them.
         return_attention: also return ``alpha: (E, H)``.
+        negative_slope: the LeakyReLU slope for negative scores (0.2 in the paper).
 
     Returns:
         ``h': (n, H*d_out)`` or ``(n, d_out)``; with ``return_attention``, ``(h', alpha)``.
@@ -184,8 +189,8 @@ def gat_layer(
     h = _features(h)
     n, d_in = h.shape
     check_graph(graph, n)
-    H, d_out = param_shape(params, "a_src", 2)  # the head count comes from a_src
-    ctx = f"h with d_in={d_in} and a_src with (H, d_out)=({H}, {d_out})"
+    H, d_out = param_shape(params, "a_src", "(H, d_out)")  # the head count comes from a_src
+    ctx = f"h has d_in={d_in} and a_src is (H, d_out)=({H}, {d_out})"
     W = get_param(params, "W", (d_in, H * d_out), h.dtype, ctx)
     a_src = get_param(params, "a_src", (H, d_out), h.dtype, ctx)
     a_dst = get_param(params, "a_dst", (H, d_out), h.dtype, ctx)
@@ -195,7 +200,7 @@ def gat_layer(
     z = (h @ W).reshape(n, H, d_out)
     s_src = np.einsum("nhd,hd->nh", z, a_src)  # a_src . z_j, one number per node and head
     s_dst = np.einsum("nhd,hd->nh", z, a_dst)  # a_dst . z_i
-    e = leaky_relu(s_src[graph.senders] + s_dst[graph.receivers])  # (E, H)
+    e = leaky_relu(s_src[graph.senders] + s_dst[graph.receivers], negative_slope)  # (E, H)
     alpha = _softmax_sorted(e, graph.indptr)  # softmax over each receiver's incoming edges
     out = propagate(graph, alpha[:, :, None] * z[graph.senders])  # (n, H, d_out)
     out = out.reshape(n, H * d_out) if concat else out.mean(axis=1)
@@ -231,7 +236,7 @@ def _head_dim(d_model: int, num_heads: int) -> int:
 
 def _linear(params, x, w: str, b: str, d: int) -> np.ndarray:
     """``x @ params[w] + params[b]`` (the bias is optional)."""
-    ctx = f"h with d_model={x.shape[-1]}"
+    ctx = f"h has d_model={x.shape[-1]}"
     out = x @ get_param(params, w, (x.shape[-1], d), x.dtype, ctx)
     if b in params:
         out = out + get_param(params, b, (d,), x.dtype, ctx)
@@ -315,8 +320,8 @@ def feed_forward(params, x) -> np.ndarray:
     if x.ndim == 0:
         raise ValueError("x must have at least one axis (..., d_model)")
     d_model = x.shape[-1]
-    d_ff = param_shape(params, "W1", 2)[1]
-    ctx = f"x with d_model={d_model} (and d_ff={d_ff} from W1)"
+    d_ff = param_shape(params, "W1", "(d_model, d_ff)")[1]
+    ctx = f"x has d_model={d_model} (and W1 has d_ff={d_ff})"
     W1 = get_param(params, "W1", (d_model, d_ff), x.dtype, ctx)
     b1 = get_param(params, "b1", (d_ff,), x.dtype, ctx)
     W2 = get_param(params, "W2", (d_ff, d_model), x.dtype, ctx)

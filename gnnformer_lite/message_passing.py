@@ -42,16 +42,58 @@ def _check_segments(data, segment_ids, num_segments, data_name: str = "data"):
     return data, ids, num_segments, order, indptr
 
 
-def _sum_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Sum consecutive rows ``data[indptr[k]:indptr[k+1]]`` for every segment k."""
+# Rows narrower than this are summed with ``np.add.reduceat``; wider rows by degree bucket.
+_WIDE_ROW = 8
+
+
+def _sum_sorted(data: np.ndarray, indptr: np.ndarray, buckets=None) -> np.ndarray:
+    """Sum consecutive rows ``data[indptr[k]:indptr[k+1]]`` for every segment k.
+
+    The obvious ``np.add.at(out, ids, data)`` is the reference (see the tests);
+    this is the same sum, shaped for speed: ``reduceat`` is fast for narrow rows
+    (scalars, one score per head) but slow for wide ones, where summing each
+    bucket of equal-length segments as one ``(m, D, ...)`` block is 10x faster.
+    """
     if data.dtype == bool:
         data = data.astype(np.int64)
     out = np.zeros((indptr.shape[0] - 1, *data.shape[1:]), dtype=data.dtype)
-    starts = indptr[:-1]
-    nonempty = starts < indptr[1:]
-    if data.shape[0]:
+    if data.shape[0] == 0:
+        return out
+    if data[0].size < _WIDE_ROW:
+        starts = indptr[:-1]
+        nonempty = starts < indptr[1:]
         out[nonempty] = np.add.reduceat(data, starts[nonempty], axis=0)
+        return out
+    for segs, D, rows in degree_buckets(indptr) if buckets is None else buckets:
+        block = data[rows] if isinstance(rows, slice) else np.take(data, rows, axis=0)
+        out[segs] = np.einsum("mD...->m...", block.reshape(len(segs), D, *data.shape[1:]))
     return out
+
+
+def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray | slice]]:
+    """Group the segments by length D: ``[(segs, D, rows), ...]``, one entry per D > 0.
+
+    ``segs: (m,)`` are the segments of length D and ``rows: (m * D,)`` their entries,
+    segment by segment, so ``data[rows].reshape(m, D, ...)`` lines them up. When the
+    rows are one contiguous run (the complete graph, the middle of a window graph)
+    ``rows`` is a ``slice``: a view, no copy.
+    """
+    counts = np.diff(indptr)
+    order = np.argsort(counts, kind="stable")
+    cuts = np.flatnonzero(np.diff(counts[order])) + 1
+    buckets = []
+    for segs in np.split(order, cuts):
+        D = int(counts[segs[0]]) if segs.size else 0
+        if D == 0:
+            continue
+        rows = (indptr[segs, None] + np.arange(D)).ravel()
+        if rows[-1] - rows[0] + 1 == rows.size:  # increasing, so one contiguous run
+            rows = slice(int(rows[0]), int(rows[-1]) + 1)
+        for arr in (segs, rows):
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False  # cached on an immutable Graph
+        buckets.append((segs, D, rows))
+    return buckets
 
 
 def _max_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
@@ -174,4 +216,4 @@ def propagate(graph, messages) -> np.ndarray:
             f"messages has shape {messages.shape} but the graph has {graph.num_edges} edges; "
             f"messages needs one row per edge"
         )
-    return _sum_sorted(messages, graph.indptr)
+    return _sum_sorted(messages, graph.indptr, graph.degree_buckets)

@@ -73,10 +73,34 @@ def normalise(nb) -> None:
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
         if cell.cell_type == "code" and not cell.source.strip():
             # nbclient does not execute empty cells: drop whatever they held before.
             cell.execution_count = None
             cell.outputs = []
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive prints to the same stream into one output.
+
+    How many stream outputs a cell gets depends on timing (a cell that prints,
+    computes, then prints again may be split), so the file would differ between
+    identical runs; merged, it does not.
+    """
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 def run_one(path: Path) -> list[str]:
