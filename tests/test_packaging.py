@@ -313,3 +313,13 @@ def test_readme_quick_start_mentions_make_lab_and_make_test():
     assert block, "the Quick start section needs a code block with the commands"
     commands = [line.split("#", 1)[0].strip() for line in block.group(1).splitlines()]
     assert [c for c in commands if c] == ["make lab", "make test"], commands
+
+
+def test_readme_course_table_links_every_notebook():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    course = re.search(r"^## The course\s*$(.*?)(?=^## )", text, flags=re.MULTILINE | re.DOTALL)
+    assert course, "README.md needs a `## The course` section"
+    linked = set(re.findall(r"\((notebooks/[^)]+\.ipynb)\)", course.group(1)))
+    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert on_disk, "no notebooks found"
+    assert linked == on_disk, f"README links {sorted(linked)} but notebooks/ has {sorted(on_disk)}"
