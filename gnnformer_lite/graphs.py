@@ -56,8 +56,8 @@ class Graph:
                 raise ValueError(f"{name} contains node {bad}, out of range for num_nodes={n}")
         key = r * max(n, 1) + s  # one integer per edge, ordered by (receiver, sender)
         if key.size > 1 and not (key[1:] >= key[:-1]).all():
-            order = np.argsort(key, kind="stable")
-            s, r, key = s[order], r[order], key[order]
+            key = np.sort(key)
+            r, s = np.divmod(key, max(n, 1))
         if key.size > 1:
             dup = np.flatnonzero(key[1:] == key[:-1])
             if dup.size:

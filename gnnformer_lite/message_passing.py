@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _parallel
 from ._checks import as_count, as_float_array, as_index_array, check_graph
 
 
@@ -64,10 +65,34 @@ def _sum_sorted(data: np.ndarray, indptr: np.ndarray, buckets=None) -> np.ndarra
         nonempty = starts < indptr[1:]
         out[nonempty] = np.add.reduceat(data, starts[nonempty], axis=0)
         return out
-    for segs, D, rows in degree_buckets(indptr) if buckets is None else buckets:
+
+    def sum_bucket(piece):  # out[segs] = the sum of each segment's D rows
+        segs, D, rows = piece
         block = data[rows] if isinstance(rows, slice) else np.take(data, rows, axis=0)
         out[segs] = np.einsum("mD...->m...", block.reshape(len(segs), D, *data.shape[1:]))
+
+    buckets = degree_buckets(indptr) if buckets is None else buckets
+    per_thread = -(-data.shape[0] // (2 * _parallel.THREADS))  # two pieces a thread, at least
+    _parallel.run(sum_bucket, bucket_pieces(buckets, per_thread), data.size)
     return out
+
+
+def bucket_pieces(buckets, max_rows: int) -> list:
+    """Cut each degree bucket into pieces of whole segments with at most ~``max_rows`` rows.
+
+    Keeps blocks small enough for the CPU cache, or splits work between threads.
+    """
+    pieces = []
+    for segs, D, rows in buckets:
+        step = max(1, max_rows // D)  # segments a piece
+        for lo in range(0, len(segs), step):
+            hi = min(lo + step, len(segs))
+            if isinstance(rows, slice):
+                part = slice(rows.start + lo * D, rows.start + hi * D)
+            else:
+                part = rows[lo * D : hi * D]
+            pieces.append((segs[lo:hi], D, part))
+    return pieces
 
 
 def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray | slice]]:
