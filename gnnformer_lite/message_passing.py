@@ -54,6 +54,7 @@ def _sum_sorted(data: np.ndarray, indptr: np.ndarray, buckets=None) -> np.ndarra
     this is the same sum, shaped for speed: ``reduceat`` is fast for narrow rows
     (scalars, one score per head) but slow for wide ones, where summing each
     bucket of equal-length segments as one ``(m, D, ...)`` block is 10x faster.
+    Big inputs are cut into pieces that run on two or more threads (``_parallel``).
     """
     if data.dtype == bool:
         data = data.astype(np.int64)
@@ -72,8 +73,8 @@ def _sum_sorted(data: np.ndarray, indptr: np.ndarray, buckets=None) -> np.ndarra
         out[segs] = np.einsum("mD...->m...", block.reshape(len(segs), D, *data.shape[1:]))
 
     buckets = degree_buckets(indptr) if buckets is None else buckets
-    per_thread = -(-data.shape[0] // (2 * _parallel.THREADS))  # two pieces a thread, at least
-    _parallel.run(sum_bucket, bucket_pieces(buckets, per_thread), data.size)
+    piece_rows = -(-data.shape[0] // (2 * _parallel.THREADS))  # about two pieces a thread
+    _parallel.run(sum_bucket, bucket_pieces(buckets, piece_rows), data.size)
     return out
 
 
