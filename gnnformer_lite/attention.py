@@ -17,10 +17,16 @@ Shapes: ``q, k, v: (n, H, d_head)`` -- node, head, feature.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_graph
 from .message_passing import bucket_pieces
+
+if TYPE_CHECKING:
+    from .graphs import Graph
 
 
 def _check_qkv(q, k, v, min_ndim: int = 3):
@@ -46,7 +52,9 @@ def _check_qkv(q, k, v, min_ndim: int = 3):
     return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
 
 
-def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
+def scaled_dot_product_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, mask: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Dense attention: every query i against every key j (optionally masked).
 
     .. math:: \text{out}_i = \sum_j \operatorname{softmax}_j
@@ -115,7 +123,7 @@ def _check_mask(mask, q_shape: tuple, k_shape: tuple) -> np.ndarray:
     return full
 
 
-def softmax(scores, axis: int = -1) -> np.ndarray:
+def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""Numerically stable softmax along ``axis``; ``-inf`` entries get weight 0.
 
     .. math:: \operatorname{softmax}(x)_j = \frac{\exp(x_j - m)}{\sum_{j'} \exp(x_{j'} - m)},
@@ -148,7 +156,9 @@ def _softmax_inplace(s: np.ndarray, axis: int = -1) -> np.ndarray:
     return s
 
 
-def self_attention(h, W_Q, W_K, W_V) -> tuple[np.ndarray, np.ndarray]:
+def self_attention(
+    h: ArrayLike, W_Q: ArrayLike, W_K: ArrayLike, W_V: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     r"""One head of self-attention over all words: the talk's Transformer update.
 
     .. math:: h_i' = \sum_{j \in S} \operatorname{softmax}_j
@@ -180,7 +190,9 @@ def self_attention(h, W_Q, W_K, W_V) -> tuple[np.ndarray, np.ndarray]:
     return out[:, 0], weights[0]
 
 
-def graph_attention(q, k, v, graph) -> tuple[np.ndarray, np.ndarray]:
+def graph_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Sparse attention along the edges of ``graph``: node i attends to its neighbours j.
 
     .. math:: \text{out}_i = \sum_{j \in \mathcal{N}(i)} \alpha_{ij} v_j, \qquad
@@ -232,7 +244,7 @@ def graph_attention(q, k, v, graph) -> tuple[np.ndarray, np.ndarray]:
 _BLOCK_ELEMENTS = 1 << 18  # keys + values of one block: ~1 MB of float32
 
 
-def edge_weights_to_dense(graph, alpha) -> np.ndarray:
+def edge_weights_to_dense(graph: Graph, alpha: ArrayLike) -> np.ndarray:
     """Scatter per-edge weights into dense matrices, for plotting and checking.
 
     Args:

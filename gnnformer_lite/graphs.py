@@ -14,12 +14,18 @@ dependency tree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_index_array, check_graph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -133,7 +139,7 @@ class Graph:
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges})"
 
 
-def from_adjacency(A) -> Graph:
+def from_adjacency(A: ArrayLike) -> Graph:
     """Graph with an edge j -> i wherever ``A[i, j]`` is nonzero (row = receiver).
 
     The inverse of ``g.adjacency()``; also turns an attention mask into its graph
@@ -185,7 +191,7 @@ def path_graph(n: int) -> Graph:
     return window_graph(n, 1, self_loops=False)
 
 
-def dependency_graph(heads, self_loops: bool = False) -> Graph:
+def dependency_graph(heads: ArrayLike, self_loops: bool = False) -> Graph:
     """The dependency tree as a graph: an edge each way between each word and its head.
 
     Args:
@@ -236,7 +242,7 @@ def add_self_loops(graph: Graph) -> Graph:
     )
 
 
-def batch_graphs(graphs) -> tuple[Graph, np.ndarray]:
+def batch_graphs(graphs: Iterable[Graph]) -> tuple[Graph, np.ndarray]:
     """Disjoint union of several graphs, the way PyG batches a list of graphs.
 
     Node ``k`` of graph ``b`` becomes node ``offset[b] + k``; no edge joins two graphs.
@@ -258,7 +264,7 @@ def batch_graphs(graphs) -> tuple[Graph, np.ndarray]:
     return batched, np.repeat(np.arange(len(graphs)), sizes)
 
 
-def from_networkx(G) -> Graph:
+def from_networkx(G: nx.Graph) -> Graph:
     """Graph from a networkx graph; nodes are numbered in the order of ``list(G.nodes)``.
 
     An undirected edge becomes two directed edges (one each way); a directed
@@ -276,7 +282,7 @@ def from_networkx(G) -> Graph:
     return Graph(pairs[:, 0], pairs[:, 1], G.number_of_nodes())
 
 
-def to_networkx(graph: Graph):
+def to_networkx(graph: Graph) -> nx.DiGraph:
     """A ``networkx.DiGraph`` with nodes ``0 .. n-1`` and an edge (j, i) per edge j -> i."""
     import networkx as nx
 

@@ -12,14 +12,20 @@ loops (graphs carry them), and never modify their inputs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_float_array, check_graph, get_param, param_shape
 from .attention import graph_attention, scaled_dot_product_attention
 from .message_passing import _softmax_sorted, propagate
 
+if TYPE_CHECKING:
+    from .graphs import Graph
+
 Activation = Callable[[np.ndarray], np.ndarray] | None
+Params = dict[str, np.ndarray]
 
 
 # --- non-linearities ---------------------------------------------------------
@@ -90,7 +96,9 @@ def init_gnn_layer(
     }
 
 
-def gnn_layer(params, h, graph, activation: Activation = relu) -> np.ndarray:
+def gnn_layer(
+    params: Params, h: ArrayLike, graph: Graph, activation: Activation = relu
+) -> np.ndarray:
     r"""A plain GNN layer: a node's own features plus the sum of its neighbours'.
 
     .. math:: h_i' = \sigma\Big(h_i U + \sum_{j \in \mathcal{N}(i)} h_j V + b\Big)
@@ -150,9 +158,9 @@ def init_gat_layer(
 
 
 def gat_layer(
-    params,
-    h,
-    graph,
+    params: Params,
+    h: ArrayLike,
+    graph: Graph,
     activation: Activation = elu,
     concat: bool = True,
     return_attention: bool = False,
@@ -243,7 +251,14 @@ def _linear(params, x, w: str, b: str, d: int) -> np.ndarray:
     return out
 
 
-def multi_head_attention(params, h, graph=None, *, num_heads: int, return_attention: bool = False):
+def multi_head_attention(
+    params: Params,
+    h: ArrayLike,
+    graph: Graph | None = None,
+    *,
+    num_heads: int,
+    return_attention: bool = False,
+):
     r"""Multi-head self-attention: H attention heads side by side, concatenated, mixed by W_O.
 
     .. math::
@@ -285,7 +300,7 @@ def multi_head_attention(params, h, graph=None, *, num_heads: int, return_attent
     return (out, weights) if return_attention else out
 
 
-def layer_norm(x, gamma, beta, eps: float = 1e-5) -> np.ndarray:
+def layer_norm(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float = 1e-5) -> np.ndarray:
     r"""Layer normalisation over the last axis (each word normalised on its own).
 
     .. math:: \operatorname{LN}(x) = \gamma \odot \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
@@ -308,7 +323,7 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5) -> np.ndarray:
     return xhat * gamma.astype(x.dtype, copy=False) + beta.astype(x.dtype, copy=False)
 
 
-def feed_forward(params, x) -> np.ndarray:
+def feed_forward(params: Params, x: ArrayLike) -> np.ndarray:
     r"""Position-wise feed-forward net, applied to each word on its own.
 
     .. math:: \operatorname{FFN}(x) = \max(0,\ x W_1 + b_1)\, W_2 + b_2
@@ -355,9 +370,9 @@ def init_transformer_layer(
 
 
 def transformer_layer(
-    params,
-    h,
-    graph=None,
+    params: dict,
+    h: ArrayLike,
+    graph: Graph | None = None,
     *,
     num_heads: int,
     norm_first: bool = False,

@@ -14,10 +14,16 @@ segments (isolated nodes) give 0, never NaN. No function modifies its inputs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _parallel
 from ._checks import as_count, as_float_array, as_index_array, check_graph
+
+if TYPE_CHECKING:
+    from .graphs import Graph
 
 
 def _check_segments(data, segment_ids, num_segments, data_name: str = "data"):
@@ -132,7 +138,7 @@ def _max_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return out
 
 
-def segment_sum(data, segment_ids, num_segments: int) -> np.ndarray:
+def segment_sum(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
     r"""Sum the rows of ``data`` that share a segment id.
 
     .. math:: \text{out}[k] = \sum_{e : \text{segment\_ids}[e] = k} \text{data}[e]
@@ -151,7 +157,7 @@ def segment_sum(data, segment_ids, num_segments: int) -> np.ndarray:
     return _sum_sorted(data, indptr)
 
 
-def segment_max(data, segment_ids, num_segments: int) -> np.ndarray:
+def segment_max(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
     """Max of the rows of ``data`` that share a segment id: ``(num_segments, ...)``.
 
     An empty segment gives 0 (as PyG's ``scatter(..., reduce="max")``), not -inf.
@@ -162,7 +168,7 @@ def segment_max(data, segment_ids, num_segments: int) -> np.ndarray:
     return _max_sorted(data, indptr)
 
 
-def segment_mean(data, segment_ids, num_segments: int) -> np.ndarray:
+def segment_mean(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
     r"""Mean of the rows of ``data`` that share a segment id; 0 for an empty segment.
 
     .. math:: \text{out}[k] = \frac{1}{c_k} \sum_{e : \text{ids}[e] = k} \text{data}[e],
@@ -178,7 +184,7 @@ def segment_mean(data, segment_ids, num_segments: int) -> np.ndarray:
     return total / count.reshape(-1, *([1] * (data.ndim - 1)))
 
 
-def segment_softmax(logits, segment_ids, num_segments: int) -> np.ndarray:
+def segment_softmax(logits: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
     r"""Softmax over the entries of each segment (over each receiver's incoming edges).
 
     .. math:: \alpha_e = \frac{\exp(e_e - m_k)}{\sum_{e' : \text{ids}[e'] = k} \exp(e_{e'} - m_k)},
@@ -220,7 +226,7 @@ def _softmax_sorted(logits: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return e / np.repeat(s, counts, axis=0)
 
 
-def propagate(graph, messages) -> np.ndarray:
+def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
     r"""Sum the incoming messages of every node: the aggregation step of message passing.
 
     .. math:: m_i = \sum_{j \in \mathcal{N}(i)} \text{messages}_{j \to i}

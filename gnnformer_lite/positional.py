@@ -16,9 +16,14 @@ Both return one row vector per node: shape ``(n, d)`` or ``(n, k)``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._checks import as_count, check_graph
+
+if TYPE_CHECKING:
+    from .graphs import Graph
 
 _TIE_TOL = 1e-9  # entries of a unit eigenvector closer than this count as equal in size
 
@@ -55,7 +60,7 @@ def sinusoidal_encoding(n: int, d: int, *, dtype=np.float64) -> np.ndarray:
     return pe.astype(dtype, copy=False)
 
 
-def laplacian_encoding(graph, k: int, normalization: str | None = "sym") -> np.ndarray:
+def laplacian_encoding(graph: Graph, k: int, normalization: str | None = "sym") -> np.ndarray:
     r"""Laplacian eigenvector positions: the ``k`` smoothest non-constant functions on the graph.
 
     With ``A`` the adjacency (self loops dropped) and ``D = diag(deg)``:

@@ -17,6 +17,7 @@ every run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -25,8 +26,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba, to_rgba_array
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
+from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_float_array, check_graph
+
+if TYPE_CHECKING:
+    from .graphs import Graph
 
 NODE_COLOR = "#d6e6f5"  # light blue: words and nodes
 EDGE_COLOR = "0.3"  # dark grey: edges of draw_graph
@@ -98,7 +103,7 @@ def _use_png_inline() -> None:
 
 
 def draw_graph(
-    graph,
+    graph: Graph,
     words: Sequence[str] | None = None,
     ax: Axes | None = None,
     *,
@@ -167,8 +172,8 @@ def _graph_on_spring(ax, graph, colors: np.ndarray) -> Axes:
 
 
 def draw_attention(
-    graph,
-    alpha,
+    graph: Graph,
+    alpha: ArrayLike,
     words: Sequence[str] | None = None,
     head: int = 0,
     ax: Axes | None = None,
@@ -260,7 +265,7 @@ def _add_attention_rings(ax, xy: np.ndarray, size: float, strength: np.ndarray) 
 
 
 def attention_heatmap(
-    weights,
+    weights: ArrayLike,
     words: Sequence[str] | None,
     ax: Axes | None = None,
     *,
