@@ -5,6 +5,7 @@
 #   make notebooks    re-execute notebooks in place (NB="notebooks/01_x.ipynb" for some only)
 #   make bench        run benchmarks/run.py
 #   make constraints  regenerate constraints.txt in throwaway venvs
+#   make numpy126     unit tests + notebooks again under NumPy 1.26.4 (in .venv-numpy126)
 #   make clean        remove .venv and caches
 #
 # `setup` is idempotent: it re-installs only when pyproject.toml or constraints.txt changed.
@@ -42,10 +43,10 @@ define stage
 	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
 endef
 
-.PHONY: help setup test lab notebooks bench constraints clean
+.PHONY: help setup test lab notebooks bench constraints numpy126 clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --------------------------------------------------------------------------- setup
 setup: $(STAMP)
@@ -100,9 +101,22 @@ constraints:
 	$(PYTHON) scripts/make_constraints.py $(foreach p,$(ALT_PYTHONS),--alt-python $(p)) \
 	    $(foreach p,$(CHECK_PYTHONS),--check-python $(p))
 
+# ------------------------------------------------------------------------ numpy126
+# The oldest supported NumPy: same tests, same committed notebook outputs (Python <= 3.12).
+NP126 := .venv-numpy126
+numpy126:
+	test -x $(NP126)/bin/python || $(PYTHON) -m venv $(NP126)
+	grep -v '^numpy==' constraints.txt > $(NP126)/constraints.txt
+	$(NP126)/bin/python -m pip install --quiet -c $(NP126)/constraints.txt -e ".[test]" "numpy==1.26.4"
+	$(NP126)/bin/python -c "import numpy; print('NumPy', numpy.__version__)"
+	env PYTHONHASHSEED=0 $(NP126)/bin/python -m pytest -p no:cacheprovider -q \
+	    --ignore=tests/test_benchmarks.py tests/
+	env -u MPLBACKEND PYTHONHASHSEED=0 $(NP126)/bin/python -m pytest -p no:cacheprovider -q \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+
 # --------------------------------------------------------------------------- clean
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov \
+	rm -rf $(VENV) $(NP126) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov \
 	    build dist *.egg-info
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 	    -type d -prune -exec rm -rf {} +
