@@ -78,10 +78,11 @@ def scaled_dot_product_attention(
     kT = np.moveaxis(k, -3, -1)  # (..., H, d, m)
     vh = np.moveaxis(v, -2, -3)  # (..., H, m, d_v)
     batch, (H, n, m) = q.shape[:-3], (q.shape[-2], q.shape[-3], k.shape[-3])
-    weights = np.zeros((*batch, H, n, m), dtype=q.dtype)
-    out = np.zeros((*batch, H, n, v.shape[-1]), dtype=q.dtype)
     if m == 0:  # nothing to attend to: output 0 (matmul refuses a 0-wide out= here)
-        return np.moveaxis(out, -3, -2), weights
+        out = np.zeros((*batch, n, H, v.shape[-1]), dtype=q.dtype)
+        return out, np.zeros((*batch, H, n, m), dtype=q.dtype)
+    weights = np.empty((*batch, H, n, m), dtype=q.dtype)  # every block below fills its rows
+    out = np.empty((*batch, H, n, v.shape[-1]), dtype=q.dtype)
     scale = q.dtype.type(1.0 / np.sqrt(max(q.shape[-1], 1)))  # d = 0: all scores 0
     # The textbook lines are: weights = softmax(q k^T / sqrt(d)); out = weights @ v.
     # Done for a block of queries at a time, every pass over the scores stays in the
@@ -199,8 +200,10 @@ def graph_attention(
         \alpha_{ij} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
         \left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right)
 
-    gather (``q[receivers]``, ``k[senders]``) -> score -> ``segment_softmax`` ->
-    ``propagate``. Never builds an ``n x n`` array.
+    In message-passing terms: gather (``q[receivers]``, ``k[senders]``) -> score ->
+    ``segment_softmax`` -> ``propagate``; the code computes exactly that, one bucket
+    of equal in-degree nodes at a time (see the comment inside). Never builds an
+    ``n x n`` array: memory grows with the number of edges.
 
     Args:
         q, k: ``(n, H, d_head)``; v: ``(n, H, d_v)``.
