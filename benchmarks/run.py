@@ -958,30 +958,15 @@ def case_window_attention(ctx: Context) -> None:
     size = f"n={n}, E={g.num_edges}, H={H}, d={dh}"
     sparse = ours.get(f"sparse_{n}")
     common = {"work": work, "unit": "GB/s", "limit": ctx.limits["bandwidth_GBps"]}
-    ctx.rows.append(
-        Row(
-            case,
-            "gl.graph_attention float32",
-            size,
-            sparse,
-            "torch gather/scatter",
-            ctx.ref(theirs, f"torch_sparse_{n}"),
-            TARGET_WINDOW,
-            **common,
+    for label, key, target in (
+        ("torch gather/scatter", "torch_sparse", TARGET_WINDOW),
+        ("torch SDPA + bool mask (dense)", "torch_dense", None),
+    ):
+        reference = ctx.ref(theirs, f"{key}_{n}")
+        row = Row(
+            case, "gl.graph_attention float32", size, sparse, label, reference, target, **common
         )
-    )
-    ctx.rows.append(
-        Row(
-            case,
-            "gl.graph_attention float32",
-            size,
-            sparse,
-            "torch SDPA + bool mask (dense)",
-            ctx.ref(theirs, f"torch_dense_{n}"),
-            None,
-            **common,
-        )
-    )
+        ctx.rows.append(row)
     ref_slope = curves["torch_sparse"]["slope"]
     ctx.rows.append(
         Row(
