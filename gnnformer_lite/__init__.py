@@ -14,7 +14,10 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``;
+- learning: ``embed``, ``readout``, ``linear``, ``init_linear`` (each with a ``*_backward``),
+  ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
+  ``warmup_schedule``, ``train``, ``blas_threads``.
 """
 
 from .attention import (
@@ -61,6 +64,22 @@ from .message_passing import (
     segment_sum,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
+from .training import (
+    adam_update,
+    blas_threads,
+    embed,
+    embed_backward,
+    gradient_check,
+    init_adam,
+    init_linear,
+    linear,
+    linear_backward,
+    readout,
+    readout_backward,
+    softmax_cross_entropy,
+    train,
+    warmup_schedule,
+)
 from .viz import attention_heatmap, draw_attention, draw_graph, setup_notebook
 
 __version__ = "0.1.0"
@@ -107,4 +126,18 @@ __all__ = [
     "to_networkx",
     "transformer_layer",
     "window_graph",
+    "adam_update",
+    "blas_threads",
+    "embed",
+    "embed_backward",
+    "gradient_check",
+    "init_adam",
+    "init_linear",
+    "linear",
+    "linear_backward",
+    "readout",
+    "readout_backward",
+    "softmax_cross_entropy",
+    "train",
+    "warmup_schedule",
 ]

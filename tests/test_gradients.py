@@ -1,0 +1,299 @@
+"""Every backward function against central finite differences (``gradient_check``, float64).
+
+Each layer is checked for every parameter and for its input ``h``, with a random
+upstream gradient ``R`` (loss = sum(out * R)), on random graphs that have isolated
+nodes, on the complete graph, and on the dense path (also batched and masked).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import randomize_params
+
+import gnnformer_lite as gl
+from gnnformer_lite import _draft_backward as B
+
+TOL = 1e-6
+
+
+def _errors(tree, path=""):
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _errors(value, f"{path}/{key}")
+    else:
+        yield path, tree
+
+
+def assert_gradients(forward, backward, params, h, seed=0):
+    """``forward(params, h, cache) -> out``, ``backward(params, cache, d_out) -> (d_params, d_h)``.
+
+    Checks every parameter and ``h`` with ``gl.gradient_check`` (relative error < 1e-6).
+    """
+    rng = np.random.default_rng(seed)
+    cache = {}
+    out = forward(params, h, cache)
+    np.testing.assert_allclose(out, forward(params, h, None), rtol=1e-12, atol=1e-12)
+    R = rng.normal(size=out.shape)
+    d_params, d_h = backward(params, cache, R)
+    assert d_h.shape == h.shape
+
+    def loss(p):
+        return float((forward(p["params"], p["h"], None) * R).sum())
+
+    errors = gl.gradient_check(loss, {"params": params, "h": h}, {"params": d_params, "h": d_h})
+    bad = {path: err for path, err in _errors(errors) if not err < TOL}
+    assert not bad, f"gradient check failed: {bad}"
+    return errors
+
+
+def graph_with_isolated_node(seed: int, n: int = 6, p: float = 0.4) -> gl.Graph:
+    """A random graph (some self loops) whose last node has no edge at all."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n, n)) < p
+    mask[-1, :] = mask[:, -1] = False
+    r, s = np.nonzero(mask)
+    return gl.Graph(s, r, n)
+
+
+GRAPHS = {
+    "random+isolated": graph_with_isolated_node(1),
+    "random+isolated-2": graph_with_isolated_node(2, p=0.25),
+    "no edges": gl.Graph([], [], 6),
+    "complete": gl.complete_graph(6),
+    "path": gl.path_graph(6),
+}
+
+
+@pytest.fixture(params=sorted(GRAPHS))
+def graph(request):
+    return GRAPHS[request.param]
+
+
+def features(seed: int, n: int = 6, d: int = 4) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+# --- message passing ---------------------------------------------------------------------
+
+
+def test_propagate_backward_is_a_gather_by_receivers(graph):
+    rng = np.random.default_rng(0)
+    messages = rng.normal(size=(graph.num_edges, 3))
+    d_out = rng.normal(size=(graph.num_nodes, 3))
+    d_messages = B.propagate_backward(graph, d_out)
+    np.testing.assert_array_equal(d_messages, d_out[graph.receivers])
+    # the adjoint identity <propagate(m), y> = <m, propagate_backward(y)>
+    np.testing.assert_allclose(
+        (gl.propagate(graph, messages) * d_out).sum(), (messages * d_messages).sum()
+    )
+
+
+def test_gather_backward_is_propagate_on_the_reversed_graph(graph):
+    rng = np.random.default_rng(1)
+    d_messages = rng.normal(size=(graph.num_edges, 2))
+    rev, order = B.reverse_graph(graph, return_edge_order=True)
+    np.testing.assert_array_equal(rev.senders, graph.receivers[order])
+    np.testing.assert_array_equal(rev.receivers, graph.senders[order])
+    by_senders = gl.segment_sum(d_messages, graph.senders, graph.num_nodes)
+    np.testing.assert_allclose(gl.propagate(rev, d_messages[order]), by_senders)
+    np.testing.assert_array_equal(rev.adjacency(), graph.adjacency().T)
+    assert B.reverse_graph(rev) == graph
+
+
+def test_segment_softmax_backward(graph):
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(graph.num_edges, 2))
+    R = rng.normal(size=logits.shape)
+    alpha = gl.segment_softmax(logits, graph.receivers, graph.num_nodes)
+    d_logits = B.segment_softmax_backward(alpha, R, graph.receivers, graph.num_nodes)
+
+    def loss(x):
+        return float((gl.segment_softmax(x, graph.receivers, graph.num_nodes) * R).sum())
+
+    assert gl.gradient_check(loss, logits, d_logits) < TOL
+
+
+def test_softmax_backward():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(2, 3, 5))
+    R = rng.normal(size=scores.shape)
+    for axis in (-1, 1):
+        d_scores = B.softmax_backward(gl.softmax(scores, axis), R, axis)
+
+        def loss(x, axis=axis):
+            return float((gl.softmax(x, axis) * R).sum())
+
+        assert gl.gradient_check(loss, scores, d_scores) < TOL
+
+
+# --- attention ------------------------------------------------------------------------------
+
+
+def _qkv(seed, n=6, H=2, d=3, batch=()):
+    rng = np.random.default_rng(seed)
+    return {name: rng.normal(size=(*batch, n, H, d)) for name in "qkv"}
+
+
+def _check_attention(forward, backward, qkv, seed=0):
+    R = np.random.default_rng(seed).normal(size=forward(qkv, None).shape)
+    cache = {}
+    forward(qkv, cache)
+    d_q, d_k, d_v = backward(cache, R)
+    errors = gl.gradient_check(
+        lambda p: float((forward(p, None) * R).sum()), qkv, {"q": d_q, "k": d_k, "v": d_v}
+    )
+    assert max(errors.values()) < TOL, errors
+
+
+def test_graph_attention_backward(graph):
+    def forward(p, cache):
+        return B.graph_attention(p["q"], p["k"], p["v"], graph, cache=cache)[0]
+
+    _check_attention(forward, lambda c, d: B.graph_attention_backward(graph, c, d), _qkv(4))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("batch", [(), (3,)])
+def test_scaled_dot_product_attention_backward(masked, batch):
+    mask = None
+    if masked:  # a causal mask, and in the batch a padded sentence; row 0 of key 5 sees nothing
+        mask = np.tril(np.ones((6, 6), dtype=bool))
+        mask = np.broadcast_to(mask, (*batch, 6, 6)).copy()
+        mask[..., :, 5] = False
+
+    def forward(p, cache):
+        return B.sdpa(p["q"], p["k"], p["v"], mask, cache=cache)[0]
+
+    _check_attention(forward, B.scaled_dot_product_attention_backward, _qkv(5, batch=batch))
+
+
+# --- layers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", [gl.relu, gl.elu, gl.leaky_relu, None])
+def test_gnn_layer_backward(graph, activation):
+    params = randomize_params(
+        gl.init_gnn_layer(np.random.default_rng(6), 4, 3), np.random.default_rng(7)
+    )
+
+    def forward(p, h, cache):
+        return B.gnn_layer(p, h, graph, activation, cache=cache)
+
+    def backward(p, cache, d):
+        return B.gnn_layer_backward(p, graph, cache, d)
+
+    assert_gradients(forward, backward, params, features(8))
+
+
+@pytest.mark.parametrize("concat", [True, False])
+@pytest.mark.parametrize("activation", [gl.elu, None])
+def test_gat_layer_backward(graph, concat, activation):
+    rng = np.random.default_rng(9)
+    params = randomize_params(gl.init_gat_layer(rng, 4, 3, 2, concat), rng)
+
+    def forward(p, h, cache):
+        return B.gat_layer(p, h, graph, activation, concat, cache=cache)[0]
+
+    def backward(p, cache, d):
+        return B.gat_layer_backward(p, graph, cache, d)
+
+    assert_gradients(forward, backward, params, features(10))
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_multi_head_attention_backward(graph, dense):
+    rng = np.random.default_rng(11)
+    params = randomize_params(gl.init_multi_head_attention(rng, 4, 2), rng)
+    g = None if dense else graph
+
+    def forward(p, h, cache):
+        return B.multi_head_attention(p, h, g, num_heads=2, cache=cache)[0]
+
+    def backward(p, cache, d):
+        return B.multi_head_attention_backward(p, g, cache, d)
+
+    assert_gradients(forward, backward, params, features(12))
+
+
+def test_multi_head_attention_backward_without_biases():
+    rng = np.random.default_rng(13)
+    params = {
+        key: value
+        for key, value in gl.init_multi_head_attention(rng, 4, 2).items()
+        if key[0] == "W"
+    }
+
+    def forward(p, h, cache):
+        return B.multi_head_attention(p, h, None, num_heads=2, cache=cache)[0]
+
+    def backward(p, cache, d):
+        d_params, d_h = B.multi_head_attention_backward(p, None, cache, d)
+        assert sorted(d_params) == sorted(p)
+        return d_params, d_h
+
+    assert_gradients(forward, backward, params, features(14))
+
+
+def test_layer_norm_backward():
+    rng = np.random.default_rng(15)
+    params = {"gamma": rng.normal(size=4), "beta": rng.normal(size=4)}
+
+    def forward(p, x, cache):
+        return B.layer_norm(x, p["gamma"], p["beta"], cache=cache)
+
+    def backward(p, cache, d):
+        d_x, d_gamma, d_beta = B.layer_norm_backward(cache, d)
+        return {"gamma": d_gamma, "beta": d_beta}, d_x
+
+    assert_gradients(forward, backward, params, features(16))
+    assert_gradients(forward, backward, params, rng.normal(size=(2, 3, 4)))  # (..., d)
+
+
+def test_feed_forward_backward():
+    rng = np.random.default_rng(17)
+    params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8)["ffn"], rng)
+
+    def forward(p, x, cache):
+        return B.feed_forward(p, x, cache=cache)
+
+    def backward(p, cache, d):
+        return B.feed_forward_backward(p, cache, d)
+
+    assert_gradients(forward, backward, params, features(18))
+    assert_gradients(forward, backward, params, rng.normal(size=(2, 3, 4)))
+
+
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
+@pytest.mark.parametrize("dense", [True, False])
+def test_transformer_layer_backward(graph, dense, norm_first):
+    rng = np.random.default_rng(19)
+    params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8), rng)
+    g = None if dense else graph
+
+    def forward(p, h, cache):
+        return B.transformer_layer(p, h, g, num_heads=2, norm_first=norm_first, cache=cache)[0]
+
+    def backward(p, cache, d):
+        return B.transformer_layer_backward(p, g, cache, d)
+
+    assert_gradients(forward, backward, params, features(20))
+
+
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
+def test_transformer_layer_backward_padded_batch(norm_first):
+    """A padded dense batch (B, L, d) with a key mask: what training on sentences uses."""
+    rng = np.random.default_rng(21)
+    params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8), rng)
+    lengths = np.array([5, 3, 4])
+    mask = (np.arange(5)[None, :] < lengths[:, None])[:, None, :]  # (B, 1, L): real keys only
+
+    def forward(p, h, cache):
+        return B.transformer_layer(
+            p, h, None, num_heads=2, norm_first=norm_first, mask=mask, cache=cache
+        )[0]
+
+    def backward(p, cache, d):
+        return B.transformer_layer_backward(p, None, cache, d)
+
+    assert_gradients(forward, backward, params, rng.normal(size=(3, 5, 4)))
