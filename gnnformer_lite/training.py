@@ -27,7 +27,12 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_float_array, as_index_array, get_param, param_shape
+from ._checks import (
+    as_count,
+    as_float_array,
+    as_index_array,
+    get_param,
+)
 from .message_passing import segment_mean, segment_sum
 
 Tree = dict  # nested dicts with np.ndarray leaves
@@ -190,7 +195,7 @@ def linear(params: dict, x: ArrayLike, *, cache: dict | None = None) -> np.ndarr
     x = as_float_array(x, "x")
     if x.ndim == 0:
         raise ValueError("x must have at least one axis (..., d_in)")
-    d_out = param_shape(params, "W", "(d_in, d_out)")[1]
+    d_out = get_param(params, "W", None, x.dtype, "(d_in, d_out)").shape[1]
     ctx = f"x has d_in={x.shape[-1]} (and W has d_out={d_out})"
     W = get_param(params, "W", (x.shape[-1], d_out), x.dtype, ctx)
     b = get_param(params, "b", (d_out,), x.dtype, ctx)

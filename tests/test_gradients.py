@@ -12,7 +12,6 @@ import pytest
 from conftest import randomize_params
 
 import gnnformer_lite as gl
-from gnnformer_lite import _draft_backward as B
 
 TOL = 1e-6
 
@@ -81,7 +80,7 @@ def test_propagate_backward_is_a_gather_by_receivers(graph):
     rng = np.random.default_rng(0)
     messages = rng.normal(size=(graph.num_edges, 3))
     d_out = rng.normal(size=(graph.num_nodes, 3))
-    d_messages = B.propagate_backward(graph, d_out)
+    d_messages = gl.propagate_backward(graph, d_out)
     np.testing.assert_array_equal(d_messages, d_out[graph.receivers])
     # the adjoint identity <propagate(m), y> = <m, propagate_backward(y)>
     np.testing.assert_allclose(
@@ -92,13 +91,13 @@ def test_propagate_backward_is_a_gather_by_receivers(graph):
 def test_gather_backward_is_propagate_on_the_reversed_graph(graph):
     rng = np.random.default_rng(1)
     d_messages = rng.normal(size=(graph.num_edges, 2))
-    rev, order = B.reverse_graph(graph, return_edge_order=True)
+    rev, order = gl.reverse_graph(graph, return_edge_order=True)
     np.testing.assert_array_equal(rev.senders, graph.receivers[order])
     np.testing.assert_array_equal(rev.receivers, graph.senders[order])
     by_senders = gl.segment_sum(d_messages, graph.senders, graph.num_nodes)
     np.testing.assert_allclose(gl.propagate(rev, d_messages[order]), by_senders)
     np.testing.assert_array_equal(rev.adjacency(), graph.adjacency().T)
-    assert B.reverse_graph(rev) == graph
+    assert gl.reverse_graph(rev) == graph
 
 
 def test_segment_softmax_backward(graph):
@@ -106,7 +105,7 @@ def test_segment_softmax_backward(graph):
     logits = rng.normal(size=(graph.num_edges, 2))
     R = rng.normal(size=logits.shape)
     alpha = gl.segment_softmax(logits, graph.receivers, graph.num_nodes)
-    d_logits = B.segment_softmax_backward(alpha, R, graph.receivers, graph.num_nodes)
+    d_logits = gl.segment_softmax_backward(alpha, R, graph.receivers, graph.num_nodes)
 
     def loss(x):
         return float((gl.segment_softmax(x, graph.receivers, graph.num_nodes) * R).sum())
@@ -119,7 +118,7 @@ def test_softmax_backward():
     scores = rng.normal(size=(2, 3, 5))
     R = rng.normal(size=scores.shape)
     for axis in (-1, 1):
-        d_scores = B.softmax_backward(gl.softmax(scores, axis), R, axis)
+        d_scores = gl.softmax_backward(gl.softmax(scores, axis), R, axis)
 
         def loss(x, axis=axis):
             return float((gl.softmax(x, axis) * R).sum())
@@ -148,9 +147,9 @@ def _check_attention(forward, backward, qkv, seed=0):
 
 def test_graph_attention_backward(graph):
     def forward(p, cache):
-        return B.graph_attention(p["q"], p["k"], p["v"], graph, cache=cache)[0]
+        return gl.graph_attention(p["q"], p["k"], p["v"], graph, cache=cache)[0]
 
-    _check_attention(forward, lambda c, d: B.graph_attention_backward(graph, c, d), _qkv(4))
+    _check_attention(forward, lambda c, d: gl.graph_attention_backward(graph, c, d), _qkv(4))
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -163,9 +162,9 @@ def test_scaled_dot_product_attention_backward(masked, batch):
         mask[..., :, 5] = False
 
     def forward(p, cache):
-        return B.sdpa(p["q"], p["k"], p["v"], mask, cache=cache)[0]
+        return gl.scaled_dot_product_attention(p["q"], p["k"], p["v"], mask, cache=cache)[0]
 
-    _check_attention(forward, B.scaled_dot_product_attention_backward, _qkv(5, batch=batch))
+    _check_attention(forward, gl.scaled_dot_product_attention_backward, _qkv(5, batch=batch))
 
 
 # --- layers -----------------------------------------------------------------------------------
@@ -178,10 +177,10 @@ def test_gnn_layer_backward(graph, activation):
     )
 
     def forward(p, h, cache):
-        return B.gnn_layer(p, h, graph, activation, cache=cache)
+        return gl.gnn_layer(p, h, graph, activation, cache=cache)
 
     def backward(p, cache, d):
-        return B.gnn_layer_backward(p, graph, cache, d)
+        return gl.gnn_layer_backward(p, graph, cache, d)
 
     assert_gradients(forward, backward, params, features(8))
 
@@ -193,10 +192,10 @@ def test_gat_layer_backward(graph, concat, activation):
     params = randomize_params(gl.init_gat_layer(rng, 4, 3, 2, concat), rng)
 
     def forward(p, h, cache):
-        return B.gat_layer(p, h, graph, activation, concat, cache=cache)[0]
+        return gl.gat_layer(p, h, graph, activation, concat, cache=cache)
 
     def backward(p, cache, d):
-        return B.gat_layer_backward(p, graph, cache, d)
+        return gl.gat_layer_backward(p, graph, cache, d)
 
     assert_gradients(forward, backward, params, features(10))
 
@@ -208,10 +207,10 @@ def test_multi_head_attention_backward(graph, dense):
     g = None if dense else graph
 
     def forward(p, h, cache):
-        return B.multi_head_attention(p, h, g, num_heads=2, cache=cache)[0]
+        return gl.multi_head_attention(p, h, g, num_heads=2, cache=cache)
 
     def backward(p, cache, d):
-        return B.multi_head_attention_backward(p, g, cache, d)
+        return gl.multi_head_attention_backward(p, g, cache, d)
 
     assert_gradients(forward, backward, params, features(12))
 
@@ -225,10 +224,10 @@ def test_multi_head_attention_backward_without_biases():
     }
 
     def forward(p, h, cache):
-        return B.multi_head_attention(p, h, None, num_heads=2, cache=cache)[0]
+        return gl.multi_head_attention(p, h, None, num_heads=2, cache=cache)
 
     def backward(p, cache, d):
-        d_params, d_h = B.multi_head_attention_backward(p, None, cache, d)
+        d_params, d_h = gl.multi_head_attention_backward(p, None, cache, d)
         assert sorted(d_params) == sorted(p)
         return d_params, d_h
 
@@ -240,10 +239,10 @@ def test_layer_norm_backward():
     params = {"gamma": rng.normal(size=4), "beta": rng.normal(size=4)}
 
     def forward(p, x, cache):
-        return B.layer_norm(x, p["gamma"], p["beta"], cache=cache)
+        return gl.layer_norm(x, p["gamma"], p["beta"], cache=cache)
 
     def backward(p, cache, d):
-        d_x, d_gamma, d_beta = B.layer_norm_backward(cache, d)
+        d_x, d_gamma, d_beta = gl.layer_norm_backward(cache, d)
         return {"gamma": d_gamma, "beta": d_beta}, d_x
 
     assert_gradients(forward, backward, params, features(16))
@@ -255,10 +254,10 @@ def test_feed_forward_backward():
     params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8)["ffn"], rng)
 
     def forward(p, x, cache):
-        return B.feed_forward(p, x, cache=cache)
+        return gl.feed_forward(p, x, cache=cache)
 
     def backward(p, cache, d):
-        return B.feed_forward_backward(p, cache, d)
+        return gl.feed_forward_backward(p, cache, d)
 
     assert_gradients(forward, backward, params, features(18))
     assert_gradients(forward, backward, params, rng.normal(size=(2, 3, 4)))
@@ -272,10 +271,10 @@ def test_transformer_layer_backward(graph, dense, norm_first):
     g = None if dense else graph
 
     def forward(p, h, cache):
-        return B.transformer_layer(p, h, g, num_heads=2, norm_first=norm_first, cache=cache)[0]
+        return gl.transformer_layer(p, h, g, num_heads=2, norm_first=norm_first, cache=cache)
 
     def backward(p, cache, d):
-        return B.transformer_layer_backward(p, g, cache, d)
+        return gl.transformer_layer_backward(p, g, cache, d)
 
     assert_gradients(forward, backward, params, features(20))
 
@@ -289,11 +288,11 @@ def test_transformer_layer_backward_padded_batch(norm_first):
     mask = (np.arange(5)[None, :] < lengths[:, None])[:, None, :]  # (B, 1, L): real keys only
 
     def forward(p, h, cache):
-        return B.transformer_layer(
+        return gl.transformer_layer(
             p, h, None, num_heads=2, norm_first=norm_first, mask=mask, cache=cache
-        )[0]
+        )
 
     def backward(p, cache, d):
-        return B.transformer_layer_backward(p, None, cache, d)
+        return gl.transformer_layer_backward(p, None, cache, d)
 
     assert_gradients(forward, backward, params, rng.normal(size=(3, 5, 4)))

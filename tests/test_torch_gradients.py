@@ -14,7 +14,6 @@ import pytest
 from conftest import randomize_params
 
 import gnnformer_lite as gl
-from gnnformer_lite import _draft_backward as B
 
 torch = pytest.importorskip(
     "torch", reason="torch is not installed: run `make test-reference` for the torch checks"
@@ -99,8 +98,8 @@ def test_gnn_layer(graph):
         return torch.relu(h @ p["U"] + torch_propagate(graph, (h @ p["V"])[s]) + p["b"])
 
     run_both(
-        lambda p, h, c: B.gnn_layer(p, h, graph, cache=c),
-        lambda p, c, d: B.gnn_layer_backward(p, graph, c, d),
+        lambda p, h, c: gl.gnn_layer(p, h, graph, cache=c),
+        lambda p, c, d: gl.gnn_layer_backward(p, graph, c, d),
         torch_forward,
         params,
         rng.normal(size=(graph.num_nodes, 4)),
@@ -125,8 +124,8 @@ def test_gat_layer(graph, concat):
         return torch.nn.functional.elu(out + p["b"])
 
     run_both(
-        lambda p, h, c: B.gat_layer(p, h, graph, concat=concat, cache=c)[0],
-        lambda p, c, d: B.gat_layer_backward(p, graph, c, d),
+        lambda p, h, c: gl.gat_layer(p, h, graph, concat=concat, cache=c),
+        lambda p, c, d: gl.gat_layer_backward(p, graph, c, d),
         torch_forward,
         params,
         rng.normal(size=(n, 4)),
@@ -172,11 +171,9 @@ def test_multi_head_attention_dense_against_torch_module(padded):
     lengths = np.array([5, 2, 4]) if padded else np.array([5, 5, 5])
     keep = np.arange(5)[None, :] < lengths[:, None]  # (B, L)
     cache = {}
-    out, _ = B.multi_head_attention(
-        params, h, None, num_heads=2, mask=keep[:, None, :], cache=cache
-    )
+    out = gl.multi_head_attention(params, h, None, num_heads=2, mask=keep[:, None, :], cache=cache)
     R = rng.normal(size=out.shape)
-    d_params, d_h = B.multi_head_attention_backward(params, None, cache, R)
+    d_params, d_h = gl.multi_head_attention_backward(params, None, cache, R)
     mha = torch_mha_module(params, 8, 2)
     th = T(h)
     t_out, _ = mha(th, th, th, key_padding_mask=torch.from_numpy(~keep), need_weights=False)
@@ -200,8 +197,8 @@ def test_multi_head_attention_on_a_graph(graph):
         return out @ p["W_O"] + p["b_O"]
 
     run_both(
-        lambda p, h, c: B.multi_head_attention(p, h, graph, num_heads=2, cache=c)[0],
-        lambda p, c, d: B.multi_head_attention_backward(p, graph, c, d),
+        lambda p, h, c: gl.multi_head_attention(p, h, graph, num_heads=2, cache=c),
+        lambda p, c, d: gl.multi_head_attention_backward(p, graph, c, d),
         torch_forward,
         params,
         rng.normal(size=(n, 4)),
@@ -213,9 +210,9 @@ def test_layer_norm_and_feed_forward():
     x = rng.normal(size=(2, 3, 4))
     gamma, beta = rng.normal(size=4), rng.normal(size=4)
     cache = {}
-    out = B.layer_norm(x, gamma, beta, cache=cache)
+    out = gl.layer_norm(x, gamma, beta, cache=cache)
     R = rng.normal(size=out.shape)
-    d_x, d_gamma, d_beta = B.layer_norm_backward(cache, R)
+    d_x, d_gamma, d_beta = gl.layer_norm_backward(cache, R)
     ln = torch.nn.LayerNorm(4, eps=1e-5, dtype=torch.float64)
     with torch.no_grad():
         ln.weight.copy_(torch.from_numpy(gamma))
@@ -228,8 +225,8 @@ def test_layer_norm_and_feed_forward():
 
     ffn = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8)["ffn"], rng)
     run_both(
-        lambda p, h, c: B.feed_forward(p, h, cache=c),
-        B.feed_forward_backward,
+        lambda p, h, c: gl.feed_forward(p, h, cache=c),
+        gl.feed_forward_backward,
         lambda p, h: torch.relu(h @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"],
         ffn,
         x,
@@ -246,11 +243,11 @@ def test_transformer_layer_against_torch_encoder_layer(norm_first, padded):
     lengths = np.array([5, 3, 4]) if padded else np.array([5, 5, 5])
     keep = np.arange(5)[None, :] < lengths[:, None]
     cache = {}
-    out, _ = B.transformer_layer(
+    out = gl.transformer_layer(
         params, h, None, num_heads=H, norm_first=norm_first, mask=keep[:, None, :], cache=cache
     )
     R = rng.normal(size=out.shape) * keep[:, :, None]  # padded rows are not read
-    d_params, d_h = B.transformer_layer_backward(params, None, cache, R)
+    d_params, d_h = gl.transformer_layer_backward(params, None, cache, R)
 
     layer = torch.nn.TransformerEncoderLayer(
         d_model, H, d_ff, dropout=0.0, batch_first=True, norm_first=norm_first, dtype=torch.float64
@@ -312,10 +309,10 @@ def test_transformer_layer_on_a_graph(norm_first):
         return ln(p["ln2"], x + ffn(p["ffn"], x))
 
     run_both(
-        lambda p, h, c: B.transformer_layer(
+        lambda p, h, c: gl.transformer_layer(
             p, h, graph, num_heads=2, norm_first=norm_first, cache=c
-        )[0],
-        lambda p, c, d: B.transformer_layer_backward(p, graph, c, d),
+        ),
+        lambda p, c, d: gl.transformer_layer_backward(p, graph, c, d),
         torch_forward,
         params,
         rng.normal(size=(n, 4)),
