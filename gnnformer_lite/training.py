@@ -400,10 +400,9 @@ def _openblas_thread_setters() -> list:
         "scipy_openblas_{}_num_threads",
         "openblas_{}_num_threads",
     ]
-    found = []
     for path in paths:
         try:
-            lib = ctypes.CDLL(path)
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library, not a copy
         except OSError:
             continue
         for name in names:
@@ -412,9 +411,8 @@ def _openblas_thread_setters() -> list:
             if get is not None and set_ is not None:
                 get.restype = ctypes.c_int
                 set_.argtypes = [ctypes.c_int]
-                found.append((get, set_))
-                break
-    return found[:1]
+                return [(get, set_)]
+    return []
 
 
 _SETTERS: list | None = None

@@ -296,3 +296,88 @@ def test_transformer_layer_backward_padded_batch(norm_first):
         return gl.transformer_layer_backward(p, None, cache, d)
 
     assert_gradients(forward, backward, params, rng.normal(size=(3, 5, 4)))
+
+
+# --- big inputs: with a cache the textbook path runs, and gives the kernels' numbers ----------
+
+
+def test_a_cache_takes_the_textbook_path_on_big_inputs():
+    rng = np.random.default_rng(22)
+    graph = gl.complete_graph(60)  # 3600 edges x 4 heads: the kernel's size
+    q, k, v = (rng.normal(size=(60, 4, 8)) for _ in range(3))
+    cache = {}
+    out, alpha = gl.graph_attention(q, k, v, graph, cache=cache)
+    fast_out, fast_alpha = gl.graph_attention(q, k, v, graph)
+    np.testing.assert_allclose(out, fast_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(alpha, fast_alpha, rtol=1e-12, atol=1e-12)
+    d_q, d_k, d_v = gl.graph_attention_backward(graph, cache, np.ones_like(out))
+    # on the complete graph the dense backward must give the same gradients
+    dense_cache = {}
+    big_q = np.broadcast_to(q, (5, 60, 4, 8))  # a batch of 5: 72000 weights, the kernel's size
+    dense_out, _ = gl.scaled_dot_product_attention(
+        big_q, big_q * 0 + k, big_q * 0 + v, cache=dense_cache
+    )
+    np.testing.assert_allclose(dense_out[0], out, rtol=1e-12, atol=1e-12)
+    dd = gl.scaled_dot_product_attention_backward(dense_cache, np.ones_like(dense_out))
+    for ours, dense in zip((d_q, d_k, d_v), dd, strict=True):
+        np.testing.assert_allclose(dense[2], ours, rtol=1e-10, atol=1e-10)
+
+
+# --- bad input: clear errors -------------------------------------------------------------------
+
+
+def test_backward_functions_refuse_a_wrong_cache_or_gradient():
+    rng = np.random.default_rng(23)
+    graph = graph_with_isolated_node(3)
+    params = gl.init_gnn_layer(rng, 4, 3)
+    h = features(24)
+    cache = {}
+    gl.gnn_layer(params, h, graph, cache=cache)
+    with pytest.raises(
+        ValueError, match=r"cache must be the dict filled in by gnn_layer\(\.\.\., cache=cache\)"
+    ):
+        gl.gnn_layer_backward(params, graph, {}, np.zeros((6, 3)))
+    with pytest.raises(ValueError, match="cache must be the dict filled in by layer_norm"):
+        gl.layer_norm_backward(None, np.zeros(3))
+    with pytest.raises(
+        ValueError, match=r"d_out has shape \(6, 4\) but the output of gnn_layer had shape \(6, 3\)"
+    ):
+        gl.gnn_layer_backward(params, graph, cache, np.zeros((6, 4)))
+    with pytest.raises(ValueError, match="graph has num_nodes=5 but h has 6 rows"):
+        gl.gnn_layer_backward(params, gl.path_graph(5), cache, np.zeros((6, 3)))
+    cache = {}
+    gl.gnn_layer(params, h, graph, np.tanh, cache=cache)
+    with pytest.raises(ValueError, match="no backward for activation"):
+        gl.gnn_layer_backward(params, graph, cache, np.zeros((6, 3)))
+
+
+def test_attention_backward_bad_input():
+    rng = np.random.default_rng(25)
+    graph = graph_with_isolated_node(4)
+    qkv = _qkv(26)
+    cache = {}
+    gl.graph_attention(qkv["q"], qkv["k"], qkv["v"], graph, cache=cache)
+    other = gl.complete_graph(6)
+    with pytest.raises(ValueError, match=r"graph has 36 edges but graph_attention saw \d+"):
+        gl.graph_attention_backward(other, cache, np.zeros((6, 2, 3)))
+    with pytest.raises(ValueError, match="d_out has shape"):
+        gl.graph_attention_backward(graph, cache, np.zeros((6, 2, 4)))
+    with pytest.raises(ValueError, match=r"d_weights has shape \(2, 3\) but weights has \(2, 2\)"):
+        gl.softmax_backward(np.ones((2, 2)) / 2, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"d_alpha has shape \(3,\) but alpha has \(2,\)"):
+        gl.segment_softmax_backward(np.ones(2), np.zeros(3), [0, 0], 1)
+    with pytest.raises(ValueError, match="segment_ids contains 1, out of range"):
+        gl.segment_softmax_backward(np.ones(2), np.zeros(2), [0, 1], 1)
+    with pytest.raises(ValueError, match=r"d_out has shape \(5, 2\) but the graph has 6 nodes"):
+        gl.propagate_backward(graph, np.zeros((5, 2)))
+    with pytest.raises(TypeError, match="graph must be a gnnformer_lite.Graph"):
+        gl.reverse_graph(np.zeros((2, 2)))
+    params = gl.init_multi_head_attention(rng, 4, 2)
+    with pytest.raises(ValueError, match="mask is for the dense path"):
+        gl.multi_head_attention(
+            params, features(27), graph, num_heads=2, mask=np.ones((6, 6), bool)
+        )
+    with pytest.raises(ValueError, match=r"h must be \(num_nodes, d\), got shape \(2, 6, 4\)"):
+        gl.multi_head_attention(params, rng.normal(size=(2, 6, 4)), graph, num_heads=2)
+    with pytest.raises(ValueError, match=r"h must be \(num_nodes, d\) or a padded batch"):
+        gl.multi_head_attention(params, np.zeros(4), num_heads=2)

@@ -315,3 +315,20 @@ def test_train_bad_input():
         gl.train(loss_fn, params, n, steps=1, print_every=0)
     with pytest.raises(TypeError, match="steps must be an int"):
         gl.train(loss_fn, params, n, steps=2.0)
+
+
+def test_blas_threads_falls_back_silently(monkeypatch):
+    def refuse(path):
+        raise OSError(f"cannot load {path}")
+
+    monkeypatch.setattr(training.ctypes, "CDLL", refuse)
+    assert training._openblas_thread_setters() == []
+    monkeypatch.setattr(training.ctypes, "CDLL", lambda path: object())  # no such symbols
+    assert training._openblas_thread_setters() == []
+
+    def broken():
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(training, "_SETTERS", None)
+    monkeypatch.setattr(training, "_openblas_thread_setters", broken)
+    assert training._setters() == []
