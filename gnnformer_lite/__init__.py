@@ -15,15 +15,27 @@
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
 - plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``
-  (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib).
+  (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib);
+- backward passes (``cache=`` on the forward, then ``<forward>_backward``):
+  ``reverse_graph``, ``propagate_backward``, ``segment_softmax_backward``,
+  ``softmax_backward``, ``scaled_dot_product_attention_backward``,
+  ``graph_attention_backward``, ``gnn_layer_backward``, ``gat_layer_backward``,
+  ``multi_head_attention_backward``, ``layer_norm_backward``, ``feed_forward_backward``,
+  ``transformer_layer_backward``;
+- learning: ``embed``, ``readout``, ``linear``, ``init_linear`` (each with a ``*_backward``),
+  ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
+  ``warmup_schedule``, ``train``, ``blas_threads``.
 """
 
 from .attention import (
     edge_weights_to_dense,
     graph_attention,
+    graph_attention_backward,
     scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
     self_attention,
     softmax,
+    softmax_backward,
 )
 from .graphs import (
     Graph,
@@ -36,32 +48,57 @@ from .graphs import (
     from_adjacency,
     from_networkx,
     path_graph,
+    reverse_graph,
     to_networkx,
     window_graph,
 )
 from .layers import (
     elu,
     feed_forward,
+    feed_forward_backward,
     gat_layer,
+    gat_layer_backward,
     gnn_layer,
+    gnn_layer_backward,
     init_gat_layer,
     init_gnn_layer,
     init_multi_head_attention,
     init_transformer_layer,
     layer_norm,
+    layer_norm_backward,
     leaky_relu,
     multi_head_attention,
+    multi_head_attention_backward,
     relu,
     transformer_layer,
+    transformer_layer_backward,
 )
 from .message_passing import (
     propagate,
+    propagate_backward,
     segment_max,
     segment_mean,
     segment_softmax,
+    segment_softmax_backward,
     segment_sum,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
+from .training import (
+    adam_update,
+    blas_threads,
+    embed,
+    embed_backward,
+    gradient_check,
+    init_adam,
+    init_linear,
+    linear,
+    linear_backward,
+    readout,
+    readout_backward,
+    softmax_cross_entropy,
+    train,
+    warmup_schedule,
+)
 
 # The plots need matplotlib, which takes longer to import than all the maths together:
 # ``viz`` is imported the first time one of its names is used (PEP 562).
@@ -124,4 +161,30 @@ __all__ = [
     "to_networkx",
     "transformer_layer",
     "window_graph",
+    "adam_update",
+    "blas_threads",
+    "embed",
+    "embed_backward",
+    "gradient_check",
+    "init_adam",
+    "init_linear",
+    "linear",
+    "linear_backward",
+    "readout",
+    "readout_backward",
+    "softmax_cross_entropy",
+    "train",
+    "warmup_schedule",
+    "reverse_graph",
+    "propagate_backward",
+    "segment_softmax_backward",
+    "softmax_backward",
+    "scaled_dot_product_attention_backward",
+    "graph_attention_backward",
+    "gnn_layer_backward",
+    "gat_layer_backward",
+    "multi_head_attention_backward",
+    "layer_norm_backward",
+    "feed_forward_backward",
+    "transformer_layer_backward",
 ]

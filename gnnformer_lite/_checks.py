@@ -88,6 +88,30 @@ def get_param(params: dict, key: str, shape: tuple | None, dtype, context: str) 
     return arr.astype(dtype, copy=False)
 
 
+def check_cache(cache, keys: tuple, forward: str) -> dict:
+    """``cache`` must be the dict that ``forward(..., cache=cache)`` filled in."""
+    __tracebackhide__ = True
+    if not isinstance(cache, dict) or any(key not in cache for key in keys):
+        has = sorted(cache) if isinstance(cache, dict) else _describe(cache)
+        raise ValueError(
+            f"cache must be the dict filled in by {forward}(..., cache=cache); it needs "
+            f"{sorted(keys)} but has {has}"
+        )
+    return cache
+
+
+def check_upstream(d_out, shape: tuple, forward: str) -> np.ndarray:
+    """``d_out``, the gradient of the loss with respect to ``forward``'s output, has its shape."""
+    __tracebackhide__ = True
+    d_out = as_float_array(d_out, "d_out")
+    if d_out.shape != tuple(shape):
+        raise ValueError(
+            f"d_out has shape {d_out.shape} but the output of {forward} had shape "
+            f"{tuple(shape)}: d_out is the gradient of the loss with respect to that output"
+        )
+    return d_out
+
+
 def _describe(x) -> str:
     """``ndarray of shape (10, 8) and dtype float64``, ``list of length 3``, ``str 'abc'``."""
     if isinstance(x, np.ndarray):

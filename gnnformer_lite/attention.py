@@ -23,13 +23,24 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from ._checks import as_float_array
+from ._checks import as_float_array, check_cache, check_upstream
 from .graphs import Graph, check_graph
-from .message_passing import propagate, segment_softmax
+from .message_passing import (
+    propagate,
+    propagate_backward,
+    segment_softmax,
+    segment_softmax_backward,
+    segment_sum,
+)
 
 
 def scaled_dot_product_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, mask: ArrayLike | None = None
+    q: ArrayLike,
+    k: ArrayLike,
+    v: ArrayLike,
+    mask: ArrayLike | None = None,
+    *,
+    cache: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Dense attention: every query i against every key j (optionally masked).
 
@@ -44,19 +55,65 @@ def scaled_dot_product_attention(
             ``mask[i, j] = True`` means query i may attend to key j (the
             orientation of ``g.adjacency()``). A query with nothing to attend to
             gets output 0, never NaN.
+        cache: if a dict, filled with what ``scaled_dot_product_attention_backward``
+            needs (then the textbook lines below always run).
 
     Returns:
         ``(out, weights)``: ``out: (..., n, H, d_v)``, ``weights: (..., H, n, m)``.
     """
     q, k, v, mask = _check_sdpa(q, k, v, mask)
-    if math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS:  # (..., n, H) x m
+    big = math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS  # (..., n, H) x m
+    if big and cache is None:
         return _kernels.dense_attention(q, k, v, mask)  # long sentences: same numbers, faster
     q, k, v = (np.moveaxis(x, -2, -3) for x in (q, k, v))  # heads first: (..., H, n, d)
     scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
     if mask is not None:
         scores = np.where(mask[..., None, :, :], scores, -np.inf)  # same mask for every head
     weights = softmax(scores)  # softmax over the keys j
+    if cache is not None:
+        cache.update(q=q, k=k, v=v, weights=weights)  # heads first: (..., H, n, d)
     return np.moveaxis(weights @ v, -3, -2), weights
+
+
+def scaled_dot_product_attention_backward(
+    cache: dict, d_out: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of ``scaled_dot_product_attention``: ``(d_q, d_k, d_v)``.
+
+    With :math:`S = Q K^\top / \sqrt{d}`, :math:`A = \operatorname{softmax}(S)`,
+    :math:`O = A V` for each head, and :math:`G = \partial L / \partial O`:
+
+    .. math::
+        \frac{\partial L}{\partial V} = A^\top G, \quad
+        \frac{\partial L}{\partial A} = G V^\top, \quad
+        \frac{\partial L}{\partial S} = A \odot \Big(\frac{\partial L}{\partial A}
+            - \operatorname{rowsum}\big(A \odot \frac{\partial L}{\partial A}\big)\Big),
+
+    .. math::
+        \frac{\partial L}{\partial Q} = \frac{1}{\sqrt{d}} \frac{\partial L}{\partial S} K,
+        \qquad
+        \frac{\partial L}{\partial K} = \frac{1}{\sqrt{d}}
+            \Big(\frac{\partial L}{\partial S}\Big)^\top Q.
+
+    Masked pairs have weight 0 and get gradient 0.
+
+    Args:
+        cache: the dict given to ``scaled_dot_product_attention(..., cache=cache)``.
+        d_out: ``(..., n, H, d_v)``, the gradient of the loss with respect to ``out``.
+
+    Returns:
+        ``(d_q, d_k, d_v)`` shaped like ``q, k, v``.
+    """
+    cache = check_cache(cache, ("q", "k", "v", "weights"), "scaled_dot_product_attention")
+    q, k, v, weights = cache["q"], cache["k"], cache["v"], cache["weights"]  # (..., H, n, d)
+    shape = (*q.shape[:-3], q.shape[-2], q.shape[-3], v.shape[-1])
+    G = np.moveaxis(check_upstream(d_out, shape, "scaled_dot_product_attention"), -2, -3)
+    d_v = np.swapaxes(weights, -1, -2) @ G  # out = weights @ v
+    d_weights = G @ np.swapaxes(v, -1, -2)
+    d_scores = softmax_backward(weights, d_weights) / math.sqrt(max(q.shape[-1], 1))
+    d_q = d_scores @ k  # scores = q k^T / sqrt(d)
+    d_k = np.swapaxes(d_scores, -1, -2) @ q
+    return tuple(np.moveaxis(x, -3, -2) for x in (d_q, d_k, d_v))
 
 
 def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -74,6 +131,26 @@ def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
     total = e.sum(axis=axis, keepdims=True)
     total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
     return e / total
+
+
+def softmax_backward(weights: ArrayLike, d_weights: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""Gradient of ``softmax``: from :math:`\partial L / \partial w` to the scores.
+
+    .. math:: \frac{\partial L}{\partial x_j} = w_j \Big(\frac{\partial L}{\partial w_j}
+        - \sum_{j'} w_{j'} \frac{\partial L}{\partial w_{j'}}\Big)
+
+    (the Jacobian of the softmax is :math:`\operatorname{diag}(w) - w w^\top`).
+
+    Args:
+        weights: the output of ``softmax(scores, axis)``.
+        d_weights: the gradient of the loss with respect to ``weights``, same shape.
+        axis: the axis the softmax ran over.
+    """
+    weights = as_float_array(weights, "weights")
+    d_weights = as_float_array(d_weights, "d_weights")
+    if d_weights.shape != weights.shape:
+        raise ValueError(f"d_weights has shape {d_weights.shape} but weights has {weights.shape}")
+    return weights * (d_weights - (weights * d_weights).sum(axis=axis, keepdims=True))
 
 
 def self_attention(
@@ -101,7 +178,7 @@ def self_attention(
 
 
 def graph_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph, *, cache: dict | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Sparse attention along the edges of ``graph``: node i attends to its neighbours j.
 
@@ -117,19 +194,76 @@ def graph_attention(
     Args:
         q, k: ``(n, H, d_head)``; v: ``(n, H, d_v)``.
         graph: a ``Graph`` on ``n`` nodes (self loops if a word should see itself).
+        cache: if a dict, filled with what ``graph_attention_backward`` needs
+            (then the textbook lines below always run).
 
     Returns:
         ``(out, alpha)``: ``out: (n, H, d_v)`` (0 at a node with no incoming
         edge), ``alpha: (E, H)`` in the graph's edge order.
     """
     q, k, v = _check_graph_attention(q, k, v, graph)
-    if graph.num_edges * q.shape[1] >= _kernels.MIN_EDGE_HEADS:  # big graphs: same numbers
+    big = graph.num_edges * q.shape[1] >= _kernels.MIN_EDGE_HEADS
+    if big and cache is None:  # big graphs: same numbers, faster
         return _kernels.graph_attention(q, k, v, graph.senders, graph.indptr)
     s, r, n = graph.senders, graph.receivers, graph.num_nodes
     scores = np.einsum("ehd,ehd->eh", q[r], k[s]) / math.sqrt(max(q.shape[-1], 1))  # gather, score
     alpha = segment_softmax(scores, r, n, indptr=graph.indptr)  # softmax over each N(i)
     out = propagate(graph, alpha[:, :, None] * v[s])  # sum alpha_ij v_j into each receiver
+    if cache is not None:
+        cache.update(q=q, k=k, v=v, alpha=alpha)
     return out, alpha
+
+
+def graph_attention_backward(
+    graph: Graph, cache: dict, d_out: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of ``graph_attention``: message passing backwards, on the reversed graph.
+
+    With :math:`s_e = q_i \cdot k_j / \sqrt{d}` for edge :math:`e: j \to i` and
+    :math:`G_i = \partial L / \partial\, \text{out}_i`:
+
+    .. math::
+        \frac{\partial L}{\partial \alpha_e} = G_i \cdot v_j, \qquad
+        \frac{\partial L}{\partial v_j} = \sum_{i : j \in \mathcal{N}(i)} \alpha_{ij} G_i,
+        \qquad \frac{\partial L}{\partial s} =
+            \texttt{segment\_softmax\_backward}(\alpha, \partial L / \partial \alpha),
+
+    .. math::
+        \frac{\partial L}{\partial q_i} = \frac{1}{\sqrt{d}}
+            \sum_{j \in \mathcal{N}(i)} \frac{\partial L}{\partial s_{ij}} k_j, \qquad
+        \frac{\partial L}{\partial k_j} = \frac{1}{\sqrt{d}}
+            \sum_{i : j \in \mathcal{N}(i)} \frac{\partial L}{\partial s_{ij}} q_i.
+
+    The backward of ``propagate`` is a gather by receivers (``propagate_backward``);
+    the backward of the gathers ``v[senders]``, ``k[senders]`` is a segment sum over
+    senders, i.e. ``propagate`` on the reversed graph; the backward of the gather
+    ``q[receivers]`` is ``propagate`` itself.
+
+    Args:
+        graph: the ``Graph`` given to ``graph_attention``.
+        cache: the dict given to ``graph_attention(..., cache=cache)``.
+        d_out: ``(n, H, d_v)``, the gradient of the loss with respect to ``out``.
+
+    Returns:
+        ``(d_q, d_k, d_v)`` shaped like ``q, k, v``.
+    """
+    cache = check_cache(cache, ("q", "k", "v", "alpha"), "graph_attention")
+    q, k, v, alpha = cache["q"], cache["k"], cache["v"], cache["alpha"]
+    G = check_upstream(d_out, (*q.shape[:-1], v.shape[-1]), "graph_attention")
+    check_graph(graph, q.shape[0], "q")
+    if alpha.shape[0] != graph.num_edges:
+        raise ValueError(
+            f"graph has {graph.num_edges} edges but graph_attention saw {alpha.shape[0]}: "
+            f"pass the graph given to the forward"
+        )
+    s, r, n = graph.senders, graph.receivers, graph.num_nodes
+    d_messages = propagate_backward(graph, G)  # (E, H, d_v): each edge gets G of its receiver
+    d_alpha = np.einsum("ehd,ehd->eh", d_messages, v[s])  # message = alpha_ij v_j
+    d_v = segment_sum(alpha[:, :, None] * d_messages, s, n)  # sum over senders: reversed graph
+    d_scores = segment_softmax_backward(alpha, d_alpha, r, n) / math.sqrt(max(q.shape[-1], 1))
+    d_q = propagate(graph, d_scores[:, :, None] * k[s])  # backward of the gather q[receivers]
+    d_k = segment_sum(d_scores[:, :, None] * q[r], s, n)  # backward of the gather k[senders]
+    return d_q, d_k, d_v
 
 
 def edge_weights_to_dense(graph: Graph, alpha: ArrayLike) -> np.ndarray:

@@ -245,6 +245,32 @@ def add_self_loops(graph: Graph) -> Graph:
     )
 
 
+def reverse_graph(graph: Graph, return_edge_order: bool = False):
+    r"""The graph with every edge turned round: each edge j -> i becomes i -> j.
+
+    .. math:: \mathcal{N}^\top(j) = \{\, i : j \in \mathcal{N}(i) \,\}, \qquad
+        A^\top \text{ is its adjacency}
+
+    The backward pass of message passing runs on this graph: the gradient of the
+    gather ``h[graph.senders]`` is a sum over each sender's outgoing edges, i.e.
+    ``propagate(reverse_graph(graph), ...)``.
+
+    Args:
+        graph: a ``Graph``.
+        return_edge_order: also return ``order: (E,)``, the edges of ``graph`` in the
+            reversed graph's (sorted) edge order: reversed edge k is edge ``order[k]``
+            turned round, so ``d_messages[order]`` lines per-edge arrays up with it.
+
+    Returns:
+        The reversed ``Graph``, or ``(reversed, order)``.
+    """
+    check_graph(graph)
+    reversed_graph = Graph(graph.receivers, graph.senders, graph.num_nodes)
+    if return_edge_order:  # sorted by (new receiver, new sender) = (sender, receiver)
+        return reversed_graph, np.lexsort((graph.receivers, graph.senders))
+    return reversed_graph
+
+
 def batch_graphs(graphs: Iterable[Graph]) -> tuple[Graph, np.ndarray]:
     """Disjoint union of several graphs, the way PyG batches a list of graphs.
 

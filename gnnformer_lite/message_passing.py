@@ -12,6 +12,12 @@ A *segment* is the set of entries that share an id (here: the edges into one
 receiver). Empty segments (isolated nodes) give 0, never NaN. No function
 modifies its inputs.
 
+**Backward** (for learning, notebook 07): message passing run backwards is
+message passing on the reversed graph. The gradient of ``propagate`` (a sum over
+receivers) is a gather by receivers, ``propagate_backward``; the gradient of the
+gather ``h[graph.senders]`` is a sum over senders -- ``propagate`` on
+``reverse_graph(graph)``, written ``segment_sum(d, graph.senders, n)``.
+
 Each function's body is its equation, written with ``np.add.at`` /
 ``np.maximum.at`` (``out[ids[e]] += data[e]`` for every e). For big inputs one
 visible size test at the top hands the same computation to ``_kernels``, which
@@ -129,6 +135,38 @@ def segment_softmax(
     return e / total[segment_ids]  # and divide
 
 
+def segment_softmax_backward(
+    alpha: ArrayLike, d_alpha: ArrayLike, segment_ids: ArrayLike, num_segments: int
+) -> np.ndarray:
+    r"""Gradient of ``segment_softmax``: from :math:`\partial L / \partial \alpha` to the logits.
+
+    .. math:: \frac{\partial L}{\partial e_e} = \alpha_e \Big(
+        \frac{\partial L}{\partial \alpha_e}
+        - \sum_{e' : \text{ids}[e'] = k} \alpha_{e'} \frac{\partial L}{\partial \alpha_{e'}}
+        \Big), \qquad k = \text{ids}[e]
+
+    a segment sum and a gather by the same ids. Masked (``-inf``) logits have
+    :math:`\alpha_e = 0` and get gradient 0.
+
+    Args:
+        alpha: ``(E,)`` or ``(E, H)``, the output of ``segment_softmax``.
+        d_alpha: the gradient of the loss with respect to ``alpha``, same shape.
+        segment_ids, num_segments: as given to ``segment_softmax``.
+
+    Returns:
+        ``d_logits``, same shape as ``alpha``.
+    """
+    alpha = as_float_array(alpha, "alpha")
+    d_alpha = as_float_array(d_alpha, "d_alpha")
+    if d_alpha.shape != alpha.shape:
+        raise ValueError(f"d_alpha has shape {d_alpha.shape} but alpha has {alpha.shape}")
+    alpha, segment_ids, num_segments, _ = _check_segments(
+        alpha, segment_ids, num_segments, None, "alpha"
+    )
+    total = segment_sum(alpha * d_alpha, segment_ids, num_segments)  # sum over each segment
+    return alpha * (d_alpha - total[segment_ids])
+
+
 def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
     r"""Sum the incoming messages of every node: the aggregation step of message passing.
 
@@ -143,6 +181,35 @@ def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
     """
     messages = _check_messages(graph, messages)
     return segment_sum(messages, graph.receivers, graph.num_nodes, indptr=graph.indptr)
+
+
+def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:
+    r"""Gradient of ``propagate``: each edge gets its receiver's gradient (a gather by receivers).
+
+    .. math:: \frac{\partial L}{\partial\, \text{messages}_{j \to i}}
+        = \frac{\partial L}{\partial m_i}
+
+    ``propagate`` is ``A``-times (a sum over receivers); its backward is the transpose,
+    the gather ``d_out[graph.receivers]``. The other half of message passing runs
+    the other way: the backward of the gather ``h[graph.senders]`` is a segment sum
+    over senders, ``segment_sum(d_messages, graph.senders, n)`` -- that is
+    ``propagate`` on the reversed graph (``reverse_graph``), every edge turned round.
+
+    Args:
+        graph: the ``Graph`` given to ``propagate``.
+        d_out: ``(num_nodes, ...)`` the gradient of the loss with respect to its output.
+
+    Returns:
+        ``d_messages: (E, ...)``, in the graph's edge order.
+    """
+    check_graph(graph)
+    d_out = np.asarray(d_out)
+    if d_out.ndim == 0 or d_out.shape[0] != graph.num_nodes:
+        raise ValueError(
+            f"d_out has shape {d_out.shape} but the graph has {graph.num_nodes} nodes; "
+            f"d_out needs one row per node (the output of propagate)"
+        )
+    return d_out[graph.receivers]
 
 
 # --------------------------------------------------------------------------- input checks
