@@ -4,6 +4,8 @@
 
 - graphs: ``Graph``, ``complete_graph``, ``window_graph``, ``causal_graph``,
   ``path_graph``, ``dependency_graph``, ``add_self_loops``, ``batch_graphs``,
+  ``dilated_graph``, ``global_token_graph``, ``random_graph``, ``bigbird_graph``,
+  ``union_graph``,
   ``from_adjacency``, ``from_networkx``, ``to_networkx``, ``example_sentence``;
 - message passing: ``segment_sum``, ``segment_max``, ``segment_mean``,
   ``segment_softmax``, ``propagate``;
@@ -28,14 +30,19 @@ from .graphs import (
     Graph,
     add_self_loops,
     batch_graphs,
+    bigbird_graph,
     causal_graph,
     complete_graph,
     dependency_graph,
+    dilated_graph,
     example_sentence,
     from_adjacency,
     from_networkx,
+    global_token_graph,
     path_graph,
+    random_graph,
     to_networkx,
+    union_graph,
     window_graph,
 )
 from .layers import (
@@ -70,9 +77,11 @@ __all__ = [
     "add_self_loops",
     "attention_heatmap",
     "batch_graphs",
+    "bigbird_graph",
     "causal_graph",
     "complete_graph",
     "dependency_graph",
+    "dilated_graph",
     "draw_attention",
     "draw_graph",
     "edge_weights_to_dense",
@@ -82,6 +91,7 @@ __all__ = [
     "feed_forward",
     "from_networkx",
     "gat_layer",
+    "global_token_graph",
     "gnn_layer",
     "graph_attention",
     "init_gat_layer",
@@ -94,6 +104,7 @@ __all__ = [
     "multi_head_attention",
     "path_graph",
     "propagate",
+    "random_graph",
     "relu",
     "scaled_dot_product_attention",
     "segment_max",
@@ -106,5 +117,6 @@ __all__ = [
     "sinusoidal_encoding",
     "to_networkx",
     "transformer_layer",
+    "union_graph",
     "window_graph",
 ]
