@@ -194,6 +194,155 @@ def path_graph(n: int) -> Graph:
     return window_graph(n, 1, self_loops=False)
 
 
+def dilated_graph(n: int, radius: int, dilation: int, self_loops: bool = True) -> Graph:
+    r"""Edges j -> i for ``i - j = t * dilation`` with ``|t| <= radius``: a window with holes.
+
+    .. math:: \mathcal{N}(i) = \{\, i + t\,\delta : t = -r, \dots, r,\ 0 \le i + t\,\delta < n \,\}
+
+    with :math:`r` = ``radius`` and :math:`\delta` = ``dilation`` (``t = 0``, the self
+    loop, only if ``self_loops``). Each word hears ``2r`` others, as in a window of
+    radius ``r``, but spread over ``2 r \delta`` positions: the dilated sliding window
+    of Longformer (Beltagy et al., 2020). ``dilation=1`` is :func:`window_graph`.
+    """
+    n = as_count(n, "n")
+    radius = as_count(radius, "radius")
+    dilation = as_count(dilation, "dilation")
+    if dilation < 1:
+        raise ValueError(f"dilation must be >= 1 (1 is the plain window), got {dilation}")
+    offsets = dilation * np.arange(-radius, radius + 1)
+    if not self_loops:
+        offsets = offsets[offsets != 0]
+    r = np.repeat(np.arange(n), offsets.size)  # O(n * radius), as window_graph
+    s = r + np.tile(offsets, n)
+    keep = (s >= 0) & (s < n)
+    return Graph(s[keep], r[keep], n)
+
+
+def union_graph(*graphs: Graph) -> Graph:
+    r"""The graph with every edge of any of ``graphs`` (all on the same ``n`` nodes), once.
+
+    .. math:: \mathcal{N}(i) = \mathcal{N}_1(i) \cup \mathcal{N}_2(i) \cup \dots
+
+    How sparse-attention patterns are combined: BigBird's graph is
+    ``union_graph(window, global_tokens, random)``. An edge present in several
+    inputs appears once.
+    """
+    if not graphs:
+        raise ValueError("union_graph needs at least one graph")
+    for b, g in enumerate(graphs):
+        check_graph(g, name=f"graphs[{b}]")
+    sizes = [g.num_nodes for g in graphs]
+    if len(set(sizes)) > 1:
+        raise ValueError(f"union_graph needs graphs on the same nodes, got num_nodes {sizes}")
+    n = sizes[0]
+    keys = np.unique(np.concatenate([g.receivers * n + g.senders for g in graphs]))
+    r, s = np.divmod(keys, max(n, 1))  # one key per edge, (receiver, sender) order
+    return Graph(s, r, n)
+
+
+def global_token_graph(n: int, global_nodes: ArrayLike, base: Graph | None = None) -> Graph:
+    r"""Global tokens: every node in ``global_nodes`` sends to and receives from all n nodes.
+
+    .. math:: \mathcal{N}(i) = \mathcal{N}_\text{base}(i) \cup G \ \text{ for } i \notin G,
+        \qquad \mathcal{N}(g) = \{0, \dots, n-1\} \ \text{ for } g \in G
+
+    with :math:`G` = ``global_nodes`` (a global token hears itself too). The global
+    attention of Longformer and BigBird (e.g. the ``[CLS]`` token): any two words
+    are at most two hops apart, through a global token, at a cost of about ``2 n``
+    edges per token. ``base=None`` gives the global edges alone; pass e.g. a
+    ``window_graph`` for local + global attention.
+
+    Args:
+        n: number of nodes.
+        global_nodes: distinct node indices in ``[0, n)``.
+        base: an optional ``Graph`` on ``n`` nodes whose edges are kept.
+    """
+    n = as_count(n, "n")
+    glob = as_index_array(global_nodes, "global_nodes")
+    if glob.size and (glob.min() < 0 or glob.max() >= n):
+        bad = glob[(glob < 0) | (glob >= n)][0]
+        raise ValueError(f"global_nodes contains node {bad}, out of range for n={n}")
+    if np.unique(glob).size != glob.size:
+        raise ValueError(f"global_nodes must be distinct, got {glob.tolist()}")
+    if base is not None:
+        check_graph(base, name="base")
+        if base.num_nodes != n:
+            raise ValueError(f"base has num_nodes={base.num_nodes} but n={n}")
+    everyone = np.arange(n)
+    into = Graph(np.tile(everyone, glob.size), np.repeat(glob, n), n)  # all -> g
+    out_of = Graph(np.repeat(glob, n), np.tile(everyone, glob.size), n)  # g -> all
+    return union_graph(into, out_of, *([] if base is None else [base]))
+
+
+def random_graph(
+    n: int, num_random: int, *, rng: np.random.Generator, exclude: Graph | None = None
+) -> Graph:
+    r"""Random attention: each node i hears ``num_random`` other nodes drawn uniformly at random.
+
+    .. math:: \mathcal{N}(i) \subset \{0, \dots, n-1\} \setminus (\{i\} \cup
+        \mathcal{N}_\text{exclude}(i)), \qquad |\mathcal{N}(i)| = \text{num\_random}
+
+    The senders of each receiver are drawn without replacement, so the graph is
+    directed (j -> i does not imply i -> j) and has no self loops. With
+    ``exclude``, the draw avoids the edges already in that graph (BigBird draws
+    its random keys outside the window and the global tokens); a node with fewer
+    than ``num_random`` candidates left gets all of them.
+
+    Args:
+        n: number of nodes.
+        num_random: random senders per receiver, ``0 <= num_random <= n - 1``.
+        rng: a seeded ``np.random.Generator``, e.g. ``np.random.default_rng(0)``.
+        exclude: an optional ``Graph`` on ``n`` nodes whose edges are not drawn.
+    """
+    n = as_count(n, "n")
+    num_random = as_count(num_random, "num_random")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a seeded np.random.Generator, e.g. np.random.default_rng(0); "
+            f"got {type(rng).__name__}"
+        )
+    if num_random > max(n - 1, 0):
+        raise ValueError(
+            f"num_random={num_random} is too large for n={n}: a node has only "
+            f"n - 1 = {max(n - 1, 0)} other nodes to hear"
+        )
+    if exclude is not None:
+        check_graph(exclude, name="exclude")
+        if exclude.num_nodes != n:
+            raise ValueError(f"exclude has num_nodes={exclude.num_nodes} but n={n}")
+    senders, receivers = [], []
+    for i in range(n):  # one receiver at a time: O(n) memory, never an n x n array
+        blocked = [i]
+        if exclude is not None:
+            blocked = np.append(exclude.senders[exclude.indptr[i] : exclude.indptr[i + 1]], i)
+        candidates = np.setdiff1d(np.arange(n), blocked)
+        picked = rng.choice(candidates, size=min(num_random, candidates.size), replace=False)
+        senders.append(picked)
+        receivers.append(np.full(picked.size, i))
+    if not senders:
+        return Graph([], [], n)
+    return Graph(np.concatenate(senders), np.concatenate(receivers), n)
+
+
+def bigbird_graph(
+    n: int, radius: int, global_nodes: ArrayLike, num_random: int, *, rng: np.random.Generator
+) -> Graph:
+    r"""BigBird's sparse attention graph: window + global tokens + random edges.
+
+    .. math:: \mathcal{N}(i) = \underbrace{\{j : |i - j| \le r\}}_\text{window}
+        \cup \underbrace{G}_\text{global} \cup
+        \underbrace{R(i)}_\text{random},
+
+    plus all of ``0 .. n-1`` for a global node (Zaheer et al., 2020), where
+    ``R(i)`` holds ``num_random`` senders drawn outside the window and the global
+    tokens (fewer if not enough are left). Built as
+    ``union_graph(base, random_graph(n, num_random, rng=rng, exclude=base))`` with
+    ``base = global_token_graph(n, global_nodes, window_graph(n, radius))``.
+    """
+    base = global_token_graph(n, global_nodes, window_graph(n, radius))
+    return union_graph(base, random_graph(n, num_random, rng=rng, exclude=base))
+
+
 def dependency_graph(heads: ArrayLike, self_loops: bool = False) -> Graph:
     """The dependency tree as a graph: an edge each way between each word and its head.
 
