@@ -252,7 +252,11 @@ def header_lines(meta: dict) -> list[str]:
         f"on {meta['machine']['cpu']}.",
     ]
     if meta["quick"]:
-        lines += ["", "**Quick mode** (`--quick`): small sizes, 2 repetitions; a smoke test only."]
+        lines += [
+            "",
+            f"**Quick mode** (`--quick`): small sizes, {meta['reps']} repetitions; a smoke test "
+            "only.",
+        ]
     if meta["busy"]:
         lines += [
             "",
