@@ -1,4 +1,4 @@
-"""The report: rows of the tables, ``results.md``, ``results.json`` and the window plot."""
+"""The report: rows of the tables, ``results.md``, ``results.json`` (the plot: ``plot.py``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import dataclasses
 import json
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks import THREADS
 from benchmarks.harness import NOISY_CPUS, Timing, fmt_timing
 from benchmarks.machine import blas_summary
+from benchmarks.plot import plot_window, window_title
 
 # Course sizes: a public function may take this many times the textbook lines ...
 COURSE_RATIO = 1.2
@@ -169,42 +168,6 @@ def window_table(window: dict) -> str:
         slope_row.append("—" if c["slope"] is None else f"{c['slope']:.2f}")
     rows.append(slope_row + [""])
     return markdown_table(header, rows)
-
-
-def window_title(window: dict) -> str:
-    return (
-        f"radius {window['radius']} with self loops, {window['heads']} heads × "
-        f"{window['d_head']}, float32"
-    )
-
-
-def plot_window(window: dict, path: Path) -> None:
-    from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
-    from matplotlib.ticker import NullLocator
-
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
-    ax = fig.add_subplot()
-    styles = {"sparse": "o-", "dense": "s-", "torch_dense": "s--", "torch_sparse": "o--"}
-    ns = np.array(window["ns"])
-    for key, c in window["curves"].items():
-        pts = [(n, t) for n, t in zip(ns, c["times"], strict=True) if t is not None]
-        if not pts:
-            continue
-        slope = "" if c["slope"] is None else f" (slope {c['slope']:.2f})"
-        ax.plot(*zip(*pts, strict=True), styles[key], label=c["label"] + slope)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(ns, [str(n) for n in ns])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_yscale("log")
-    ax.set_xlabel("sentence length n (words)")
-    ax.set_ylabel("time per call (s)")
-    ax.set_title(
-        f"Window attention ({window_title(window).replace('×', 'x')}, {THREADS} threads)",
-        fontsize=10,
-    )
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=100)
 
 
 # --- results.md ---------------------------------------------------------------------------
