@@ -14,7 +14,8 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``
+  (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib).
 """
 
 from .attention import (
@@ -61,7 +62,23 @@ from .message_passing import (
     segment_sum,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
-from .viz import attention_heatmap, draw_attention, draw_graph, setup_notebook
+
+# The plots need matplotlib, which takes longer to import than all the maths together:
+# ``viz`` is imported the first time one of its names is used (PEP 562).
+_VIZ_NAMES = ("attention_heatmap", "draw_attention", "draw_graph", "setup_notebook")
+
+
+def __getattr__(name: str):
+    if name in _VIZ_NAMES:
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_VIZ_NAMES))
+
 
 __version__ = "0.1.0"
 
