@@ -95,28 +95,39 @@ def measure(fn: Callable[[], object], reps: int, min_seconds: float) -> Timing:
     call) and counts the time per call. The garbage collector is off while timing,
     as in ``timeit``.
     """
+    return measure_alternately([fn], reps, min_seconds)[0]
+
+
+def measure_alternately(fns: list, reps: int, min_seconds: float) -> list[Timing]:
+    """``measure`` for several calls, one repetition of each in turn: they share the load.
+
+    For two NumPy calls compared with each other (the course sizes); never for NumPy
+    against torch, whose thread pools would fight (see ``Context.phase``).
+    """
     gc.collect()
-    fn()  # warm-up: caches, lazy attributes (Graph.indptr), torch's first-call set-up
+    for fn in fns:
+        fn()  # warm-up: caches, lazy attributes (Graph.indptr), torch's first-call set-up
     counters = cpu_counters()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        times, calls = [], []
+        runs = [([], []) for _ in fns]  # (seconds per call, calls) of each repetition
         for _ in range(reps):
-            count, t0 = 0, time.perf_counter()
-            while True:
-                fn()
-                count += 1
-                elapsed = time.perf_counter() - t0
-                if elapsed >= min_seconds:
-                    break
-            times.append(elapsed / count)
-            calls.append(count)
+            for fn, (times, calls) in zip(fns, runs, strict=True):
+                count, t0 = 0, time.perf_counter()
+                while True:
+                    fn()
+                    count += 1
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= min_seconds:
+                        break
+                times.append(elapsed / count)
+                calls.append(count)
     finally:
         if was_enabled:
             gc.enable()
     others = other_cpu_load(counters, cpu_counters())
-    return Timing(float(np.median(times)), float(min(times)), times, calls, others)
+    return [Timing(float(np.median(t)), float(min(t)), t, c, others) for t, c in runs]
 
 
 def cpu_counters() -> tuple[float, float, float] | None:
@@ -206,41 +217,43 @@ class Context:
         if jobs:
             self.log(f"  {library} phase")
         for key, label, fn in jobs:
-            if key in self.mismatched:
-                continue
-            try:
-                timing = self.measure_quietly(fn, label)
-            except Exception as err:
-                self.fail(f"{case}: timing {label} raised {type(err).__name__}: {err}")
-                results[key] = f"error ({type(err).__name__})"
-                continue
-            results[key] = timing
-            loops = f", up to {max(timing.calls)} calls each" if max(timing.calls) > 1 else ""
-            busy = f"; others busy: {timing.others:.2f} CPUs †" if timing.noisy else ""
-            self.log(
-                f"    {label:<54} {fmt_time(timing.median):>9}  ({self.reps} reps{loops}{busy})"
-            )
-            self.measurements.append(
-                {"case": case, "library": library, "key": key, "label": label}
-                | dataclasses.asdict(timing)
-            )
+            if key not in self.mismatched:
+                results |= self.measure_quietly(case, library, [(key, label, fn)])
         return results
 
-    def measure_quietly(self, fn, label: str) -> Timing:
-        """``measure(fn)``, again up to ``retries`` times while other processes were busy.
+    def measure_quietly(self, case: str, library: str, jobs: list) -> dict:
+        """Time ``jobs`` = [(key, label, fn)] alternately; {key: Timing, or an error text}.
 
-        Keeps the attempt during which the others used the least CPU.
+        Measured again, up to ``retries`` times, while other processes were busy; keeps
+        the attempt during which the others used the least CPU.
         """
-        best = measure(fn, self.reps, self.min_seconds)
-        for attempt in range(self.retries):
-            if not best.noisy:
-                break
-            self.log(f"    {label:<54} others busy ({best.others:.2f} CPUs): retry {attempt + 1}")
-            self.pause()
-            timing = measure(fn, self.reps, self.min_seconds)
-            if timing.others is not None and timing.others < best.others:
-                best = timing
-        return best
+        fns, labels = [fn for _, _, fn in jobs], " / ".join(label for _, label, _ in jobs)
+        try:
+            best = measure_alternately(fns, self.reps, self.min_seconds)
+            for attempt in range(self.retries):
+                if not best[0].noisy:
+                    break
+                self.log(f"    {labels:<54} others busy ({best[0].others:.2f} CPUs): retry "
+                         f"{attempt + 1}")  # fmt: skip
+                self.pause()
+                timings = measure_alternately(fns, self.reps, self.min_seconds)
+                if timings[0].others is not None and timings[0].others < best[0].others:
+                    best = timings
+        except Exception as err:
+            self.fail(f"{case}: timing {labels} raised {type(err).__name__}: {err}")
+            return {key: f"error ({type(err).__name__})" for key, _, _ in jobs}
+        for (key, label, _), timing in zip(jobs, best, strict=True):
+            self.record(case, library, key, label, timing)
+        return {key: timing for (key, _, _), timing in zip(jobs, best, strict=True)}
+
+    def record(self, case: str, library: str, key: str, label: str, timing: Timing) -> None:
+        loops = f", up to {max(timing.calls)} calls each" if max(timing.calls) > 1 else ""
+        busy = f"; others busy: {timing.others:.2f} CPUs †" if timing.noisy else ""
+        self.log(f"    {label:<54} {fmt_time(timing.median):>9}  ({self.reps} reps{loops}{busy})")
+        self.measurements.append(
+            {"case": case, "library": library, "key": key, "label": label}
+            | dataclasses.asdict(timing)
+        )
 
     def check(self, case: str, key: str, label: str, ours, theirs, rtol: float, atol: float):
         """Compare a reference's output with ours; a mismatch is recorded and not timed."""
