@@ -201,7 +201,7 @@ def render_markdown(ctx, meta: dict) -> str:
             "",
             "![time vs n, log-log](window_attention.png)",
         ]
-    lines += course_lines(ctx)
+    lines += course_lines(ctx, meta["machine"]["cpu"])
     if ctx.failures:
         lines += ["", "## Failures", ""] + [f"- {f}" for f in ctx.failures]
     return "\n".join(lines + notes_lines(ctx)) + "\n"
@@ -270,7 +270,7 @@ def limits_lines(lim: dict) -> list[str]:
     return ["", "## This machine's limits", "", markdown_table(["limit", "value", "how"], rows)]
 
 
-def course_lines(ctx) -> list[str]:
+def course_lines(ctx, cpu: str) -> list[str]:
     if not ctx.course:
         return []
     verdicts = [row.met() for row in ctx.course]
@@ -286,8 +286,8 @@ def course_lines(ctx) -> list[str]:
         "",
         "## Course sizes: the package against the textbook lines",
         "",
-        "The sizes the notebooks run, float64. Each public function is timed next to the "
-        "textbook lines written inline in `benchmarks/cases/course.py` (`np.add.at`, "
+        f"The sizes the notebooks run, float64, on {cpu}. Each public function is timed in alternation "
+        "with the textbook lines written inline in `benchmarks/cases/course.py` (`np.add.at`, "
         "`np.maximum.at`, `softmax(q kᵀ/√d) v`, ...), which it must match before it is timed. "
         f"Target: at most {COURSE_RATIO:g}× the textbook lines or at most "
         f"{COURSE_EXTRA_SECONDS * 1e6:g} µs more, whichever allows more. "
