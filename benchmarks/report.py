@@ -286,9 +286,10 @@ def course_lines(ctx, cpu: str) -> list[str]:
         "",
         "## Course sizes: the package against the textbook lines",
         "",
-        f"The sizes the notebooks run, float64, on {cpu}. Each public function is timed in alternation "
-        "with the textbook lines written inline in `benchmarks/cases/course.py` (`np.add.at`, "
-        "`np.maximum.at`, `softmax(q kᵀ/√d) v`, ...), which it must match before it is timed. "
+        f"The sizes the notebooks run, float64, on {cpu}. Each public function is timed in "
+        "alternation with the textbook lines written inline in `benchmarks/cases/course.py` "
+        "(`np.add.at`, `np.maximum.at`, `softmax(q kᵀ/√d) v`, ...), which it must match before "
+        "it is timed. "
         f"Target: at most {COURSE_RATIO:g}× the textbook lines or at most "
         f"{COURSE_EXTRA_SECONDS * 1e6:g} µs more, whichever allows more. "
         f"Median of {ctx.reps} repetitions.",
