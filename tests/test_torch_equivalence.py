@@ -289,9 +289,11 @@ def test_segment_softmax_equals_pyg_softmax(heads):
     theirs = pyg_utils.softmax(to_torch(logits), to_torch(ids), num_nodes=N).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
     order = np.argsort(ids, kind="stable")  # PyG's CSR form: sorted ids and offsets
-    ptr = to_torch(np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=N))]))
-    by_ptr = pyg_utils.softmax(to_torch(logits[order]), ptr=ptr, num_nodes=N).numpy()
-    np.testing.assert_allclose(ours[order], by_ptr, **TOL)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=N))])
+    by_ptr = pyg_utils.softmax(to_torch(logits[order]), ptr=to_torch(indptr), num_nodes=N)
+    np.testing.assert_allclose(ours[order], by_ptr.numpy(), **TOL)
+    ours_by_ptr = gl.segment_softmax(logits[order], ids[order], N, indptr=indptr)  # same hint
+    np.testing.assert_allclose(ours_by_ptr, by_ptr.numpy(), **TOL)
 
 
 @pytest.mark.parametrize(
