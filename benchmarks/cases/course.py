@@ -22,6 +22,7 @@ FULL = {"course_batch": 64, "course_batch_words": (6, 16)}
 QUICK = dict(FULL)  # the course's sizes are small: --quick only repeats less
 D_MODEL, HEADS = 16, 2  # the notebooks' features and heads
 D_HEAD = D_MODEL // HEADS
+WINDOW_RADIUS = 2  # the window graph of notebook 01
 
 
 # --- the textbook lines -------------------------------------------------------------------
@@ -109,10 +110,11 @@ def comparisons(sizes: dict) -> list:
     W = [rng.standard_normal((D_MODEL, D_HEAD)) for _ in range(3)]
     mha = random_params(rng, gl.init_multi_head_attention(rng, D_MODEL, HEADS))
     q, k, v = qkv(rng, n)
-    complete, window = gl.complete_graph(n), gl.window_graph(n, 2)
+    complete, window = gl.complete_graph(n), gl.window_graph(n, WINDOW_RADIUS)
     tree = gl.dependency_graph(heads)
     tree_msgs = rng.standard_normal((tree.num_edges, D_MODEL))
     sentence = f"{n} words, {HEADS} heads x {D_HEAD}"
+    windowed = f"n={n}, radius {WINDOW_RADIUS}, E={window.num_edges}"
     rows = [
         ("10-word sentence", "gl.scaled_dot_product_attention", sentence,
          lambda: gl.scaled_dot_product_attention(q, k, v), lambda: textbook_sdpa(q, k, v)),
@@ -124,7 +126,7 @@ def comparisons(sizes: dict) -> list:
         ("10-word sentence", "gl.graph_attention", f"complete graph, E={complete.num_edges}",
          lambda: gl.graph_attention(q, k, v, complete),
          lambda: textbook_graph_attention(q, k, v, complete)),
-        ("window graph", "gl.graph_attention", f"n={n}, radius 2, E={window.num_edges}",
+        ("window graph", "gl.graph_attention", windowed,
          lambda: gl.graph_attention(q, k, v, window),
          lambda: textbook_graph_attention(q, k, v, window)),
         ("dependency tree", "gl.segment_sum", f"E={tree.num_edges}, d={D_MODEL}",
