@@ -12,7 +12,8 @@ it, and there a missing torch fails. The references, and what each of ours equal
 - PyG ``TransformerConv(root_weight=False)`` = ``gl.graph_attention`` on ``h W_Q + b_Q`` ...
   heads concatenated (or averaged, ``concat=False``); ``gl.multi_head_attention`` on a graph
   is that times ``W_O`` plus ``b_O`` (TransformerConv has no output projection);
-- PyG ``utils.softmax`` = ``gl.segment_softmax``; ``utils.scatter`` = ``gl.segment_*``.
+- PyG ``utils.softmax`` = ``gl.segment_softmax``; ``utils.scatter`` = ``gl.segment_*``;
+- ``torch.nn.functional.layer_norm`` and ``torch.softmax`` = ``gl.layer_norm``, ``gl.softmax``.
 """
 
 from __future__ import annotations
@@ -306,3 +307,16 @@ def test_segment_reductions_equal_pyg_scatter(reduce, ours):
     data = rng.normal(size=(30, 4))
     theirs = pyg_utils.scatter(to_torch(data), to_torch(ids), dim=0, dim_size=11, reduce=reduce)
     np.testing.assert_allclose(ours(data, ids, 11), theirs.numpy(), **TOL)
+
+
+def test_layer_norm_and_softmax_equal_torch():
+    rng = np.random.default_rng(12)
+    x, gamma, beta = rng.normal(size=(4, 5, 6)), rng.normal(size=6), rng.normal(size=6)
+    expected = torch.nn.functional.layer_norm(
+        to_torch(x), (6,), to_torch(gamma), to_torch(beta), eps=1e-5
+    )
+    np.testing.assert_allclose(gl.layer_norm(x, gamma, beta), expected.numpy(), **TOL)
+    scores = rng.normal(size=(3, 7)) * 50
+    for axis in (0, -1):
+        expected = torch.softmax(to_torch(scores), dim=axis).numpy()
+        np.testing.assert_allclose(gl.softmax(scores, axis=axis), expected, **TOL)
