@@ -97,7 +97,8 @@ REFERENCE_TESTS := $(sort $(wildcard tests/test_torch_*.py))
 
 test-reference: setup
 	@echo "==> make test-reference: installing torch==$(TORCH_VERSION) and torch_geometric==$(PYG_VERSION)"
-	$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS) || { \
+	@echo '$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS)'
+	@$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS) || { \
 	    echo "*** pip install torch==$(TORCH_VERSION) failed: trying the CPU index $(TORCH_CPU_INDEX)" >&2; \
 	    $(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); }
 	$(VPY) -m pip install --quiet -c constraints.txt "torch_geometric==$(PYG_VERSION)"
