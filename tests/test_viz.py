@@ -476,6 +476,13 @@ def test_draw_attention_receiver_with_top_k():
     assert sorted(texts(ax)[N:-1]) == sorted(f"{w:.2f}" for w in strongest)
 
 
+@pytest.mark.parametrize("words", [None, list("abc")])
+def test_draw_attention_receiver_without_incoming_edges_draws_nothing(words):
+    graph = gl.Graph([0], [1], 3)  # node 2 hears nobody
+    ax = gl.draw_attention(graph, np.array([1.0]), words, receiver=2)
+    assert arrows(ax) == [] and len(rings(ax)) == 0
+
+
 def test_draw_attention_rejects_bad_top_k_and_receiver():
     graph = gl.complete_graph(3)
     alpha = np.ones(9) / 3
