@@ -77,6 +77,11 @@ def extra_docs() -> list[Path]:
     return sorted((ROOT / "docs").glob("*.md"))
 
 
+def site_links(text: str) -> str:
+    """Point a docs/ page's links to the README at the landing page, which stands for it."""
+    return re.sub(r"\]\(\.\./README\.md(#[^)]*)?\)", lambda m: f"](../index.md{m[1] or ''})", text)
+
+
 def index_page(readme: str) -> str:
     extra = [f"docs/{p.stem}" for p in extra_docs()]
     parts = [
@@ -152,7 +157,8 @@ def assemble(src: Path) -> None:
     if extra_docs():
         (src / "docs").mkdir()
         for path in extra_docs():
-            shutil.copy2(path, src / "docs" / path.name)
+            text = path.read_text(encoding="utf-8")
+            (src / "docs" / path.name).write_text(site_links(text), encoding="utf-8")
     for name, text in api_pages().items():
         (src / "api" / name).write_text(text, encoding="utf-8")
 
