@@ -419,6 +419,12 @@ def test_ci_runs_make_test():
     assert os.access(ci, os.X_OK), ".ci/run must be executable"
 
 
+def test_ci_runs_the_site_test_after_make_test():
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert "make test-site" in lines, ".ci/run must call `make test-site`"
+    assert lines.index("make test") < lines.index("make test-site")
+
+
 # ------------------------------------------------------------------------ (f) README
 
 
