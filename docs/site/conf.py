@@ -8,6 +8,7 @@ widget JavaScript (require.js and the widget manager from a CDN) is switched off
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -46,8 +47,10 @@ myst_dmath_double_inline = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
+# Keep the name: expanded, numpy.typing.ArrayLike is a six-line Union.
+autodoc_type_aliases = {"ArrayLike": "ArrayLike"}
 autodoc_default_options = {"members": True}
 
 # ----------------------------------------------------------------------------- HTML
@@ -57,3 +60,16 @@ html_static_path = ["_static"]
 html_css_files = ["site.css"]
 html_copy_source = False
 html_show_sourcelink = False
+
+
+def short_aliases(app, what, name, obj, options, signature, return_annotation):
+    """``ArrayLike | None`` instead of ``TypeAliasForwardRef('ArrayLike') | None``."""
+
+    def fix(text):
+        return text and re.sub(r"TypeAliasForwardRef\('([\w.]+)'\)", r"\1", text)
+
+    return fix(signature), fix(return_annotation)
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", short_aliases)
