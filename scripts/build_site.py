@@ -77,6 +77,12 @@ def extra_docs() -> list[Path]:
     return sorted((ROOT / "docs").glob("*.md"))
 
 
+def binder_url(readme: str) -> str | None:
+    """The README's Binder link (a plain link here: the badge image would load from the web)."""
+    match = re.search(r"\]\((https://mybinder\.org/v2/[^)\s]+)\)", readme)
+    return match.group(1) if match else None
+
+
 def site_links(text: str) -> str:
     """Point a docs/ page's links to the README at the landing page, which stands for it."""
     return re.sub(r"\]\(\.\./README\.md(#[^)]*)?\)", lambda m: f"](../index.md{m[1] or ''})", text)
@@ -84,6 +90,7 @@ def site_links(text: str) -> str:
 
 def index_page(readme: str) -> str:
     extra = [f"docs/{p.stem}" for p in extra_docs()]
+    binder = binder_url(readme)
     parts = [
         "# Transformers are Graph Neural Networks",
         "",
@@ -91,7 +98,8 @@ def index_page(readme: str) -> str:
         "",
         "This is the course as a website: every notebook with its committed outputs, the",
         "exercise answers folded away, and the reference of the `gnnformer_lite` package.",
-        "To run and change the cells, open the notebooks in JupyterLab (`make lab`).",
+        "To run and change the cells, open the notebooks in JupyterLab (`make lab`)"
+        + (f", or [on Binder]({binder}) with nothing to install." if binder else "."),
         "",
         "## The course",
         "",

@@ -72,6 +72,10 @@ def test_course_table_parsing_stops_at_the_table():
         "| [a](notebooks/a.ipynb) | 5 min |",
     ]
     assert build_site.readme_intro(readme) == "Intro."
+    assert build_site.binder_url(readme) is None
+    assert "Binder" not in build_site.index_page(readme)
+    badge = "[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/o/r/HEAD)"
+    assert build_site.binder_url(badge) == "https://mybinder.org/v2/gh/o/r/HEAD"
     with pytest.raises(ValueError, match="The course"):
         build_site.course_table("# t\n\n## Other\n")
     with pytest.raises(ValueError, match="table"):
