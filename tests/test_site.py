@@ -82,6 +82,13 @@ def test_course_table_parsing_stops_at_the_table():
         build_site.course_table("## The course\n\nno table\n")
 
 
+def test_docs_pages_link_the_landing_page_for_the_readme():
+    text = "See the [README](../README.md), [its map](../README.md#the-course), [01](../x.ipynb)."
+    assert build_site.site_links(text) == (
+        "See the [README](../index.md), [its map](../index.md#the-course), [01](../x.ipynb)."
+    )
+
+
 def test_api_pages_cover_every_public_module():
     pages = build_site.api_pages()
     modules = sorted(p.stem for p in (ROOT / "gnnformer_lite").glob("[!_]*.py"))
