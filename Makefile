@@ -4,6 +4,9 @@
 #   make test         lint + format check + unit tests (coverage >= 95 %) + notebook validation
 #   make notebooks    re-execute notebooks in place (NB="notebooks/01_x.ipynb" for some only)
 #   make test-reference  install CPU torch + torch_geometric, run tests/test_torch_*.py
+#   make sync         rewrite the notebooks' text views in notebooks/text/ (no execution)
+#   make site         build the course website into docs/_build/html (no execution)
+#   make test-site    build the site and check every page in headless Chromium
 #   make bench        run benchmarks/run.py
 #   make constraints  regenerate constraints.txt in throwaway venvs
 #   make numpy126     unit tests + notebooks again under NumPy 1.26.4 (in .venv-numpy126)
@@ -44,10 +47,10 @@ define stage
 	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
 endef
 
-.PHONY: help setup test test-reference lab notebooks bench constraints numpy126 clean
+.PHONY: help setup test test-reference lab notebooks bench constraints numpy126 clean sync site test-site
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n 's/^# \{0,1\}\(  make .*\)/\1/p' Makefile
 
 # --------------------------------------------------------------------------- setup
 setup: $(STAMP)
@@ -115,6 +118,29 @@ lab: setup
 notebooks: setup
 	$(VPY) scripts/run_notebooks.py $(NB)
 
+# ---------------------------------------------------------------------------- sync
+# Text views for review: notebooks/text/NN_name.py (jupytext py:percent) + .outputs.txt.
+sync: setup
+	$(VPY) scripts/notebook_text.py
+
+# ---------------------------------------------------------------------------- site
+# The [site] extra (Sphinx 9: Python >= 3.11) goes into .venv here, not in `make setup`.
+SITE_STAMP := $(VENV)/.installed-site
+$(SITE_STAMP): $(STAMP) constraints-site.txt
+	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	    { echo "*** make site needs Python >= 3.11 in $(VENV) (Sphinx 9); try make clean setup PYTHON=python3.11" >&2; exit 1; }
+	$(VPY) -m pip install --quiet -c constraints.txt -c constraints-site.txt -e ".[test,lab,site]"
+	@touch $@
+
+site: $(SITE_STAMP)
+	$(VPY) scripts/build_site.py
+
+test-site: $(SITE_STAMP)
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 || \
+	    { echo "*** needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; }; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	env GNNFORMER_SITE_TEST=1 $(VPY) -m pytest -p no:cacheprovider -v tests/test_site.py
+
 # --------------------------------------------------------------------------- bench
 bench: setup
 	@test -f benchmarks/run.py || { echo "*** benchmarks/run.py does not exist yet" >&2; exit 1; }
@@ -142,6 +168,6 @@ numpy126:
 # --------------------------------------------------------------------------- clean
 clean:
 	rm -rf $(VENV) $(NP126) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov \
-	    build dist *.egg-info
+	    build dist *.egg-info docs/_build
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 	    -type d -prune -exec rm -rf {} +

@@ -7,7 +7,8 @@
 Each notebook runs top to bottom in a fresh ``python3`` kernel (cwd = the notebook's folder,
 PYTHONHASHSEED=0, 120 s per cell). Outputs and execution counts are kept; volatile metadata
 (timings, widget state, UI state, the Python patch version) is stripped and the kernelspec is
-normalised, so re-running an unchanged notebook gives a minimal diff.
+normalised, so re-running an unchanged notebook gives a minimal diff. Each notebook written
+also gets its text views in notebooks/text/ (scripts/notebook_text.py, what `make sync` does).
 
 A notebook is *not* written, and the script exits non-zero, when
   * a cell raises (unless the cell is tagged ``raises-exception``; prefer catching the error
@@ -23,6 +24,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import notebook_text  # scripts/notebook_text.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -166,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {status} in {time.perf_counter() - start:.1f} s", flush=True)
         if problems:
             failed[name] = problems
+        else:
+            for file in notebook_text.write([path]):
+                print(f"wrote {file.relative_to(ROOT)}", flush=True)
     print(f"{len(paths)} notebook(s) in {time.perf_counter() - total:.1f} s")
     for name, problems in failed.items():
         for problem in problems:

@@ -115,6 +115,107 @@ def test_environment_yml_pins_python_for_binder(pyproject):
     assert f"3.{match.group(2)}" in SUPPORTED_PYTHONS
 
 
+# Binder builds the repository with repo2docker's conda buildpack. Its rules, as in
+# repo2docker/buildpacks/conda/__init__.py and repo2docker/utils.py:
+# * configuration is read from binder/ or .binder/ if either exists, else from the root;
+# * the file is exactly `environment.yml`, a YAML mapping;
+# * the Python version is the first string dependency matching PYTHON_REGEX, cut to X.Y,
+#   and must be one repo2docker ships a base environment for;
+# * it runs `mamba env update -p <prefix> --file environment.yml`: `name` is not used there;
+# * a pip line referring to a local path (`-e .`) makes it install the environment after
+#   copying the repository (not before), so `-e .` finds pyproject.toml.
+R2D_PYTHON_REGEX = re.compile(r"python\s*=+\s*([\d\.]*)")
+R2D_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def r2d_is_local_pip_requirement(line: str) -> bool:
+    """repo2docker's is_local_pip_requirement, for the forms a pip list can hold here."""
+    line = line.split("#", 1)[0].strip()
+    if line.startswith(("-r", "-c", "--requirement", "--constraint")):
+        return True
+    if line.startswith("--") and "=" in line:
+        line = line.split("=", 1)[1]
+    elif line.startswith("-"):
+        parts = line.split(None, 1)
+        line = parts[1] if len(parts) == 2 else ""
+    return "file://" in line or line.split("://", 1)[-1].startswith(".")
+
+
+def test_r2d_local_pip_requirement_helper():
+    assert r2d_is_local_pip_requirement("-e .")
+    assert r2d_is_local_pip_requirement("--editable=./sub")
+    assert r2d_is_local_pip_requirement("-r requirements.txt")
+    assert not r2d_is_local_pip_requirement("numpy>=1.26")
+    assert not r2d_is_local_pip_requirement("--pre")
+
+
+@pytest.fixture(scope="module")
+def environment_yml() -> dict:
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def test_binder_reads_the_root_environment_yml():
+    for folder in ("binder", ".binder"):
+        assert not (ROOT / folder).exists(), f"{folder}/ would hide the root environment.yml"
+    assert (ROOT / "environment.yml").is_file()
+    assert not (ROOT / "environment.yaml").exists(), "repo2docker reads only environment.yml"
+
+
+def test_environment_yml_follows_repo2docker_rules(environment_yml):
+    env = environment_yml
+    assert isinstance(env, dict), "environment.yml must be a mapping"
+    assert set(env) <= {"name", "channels", "dependencies"}, sorted(env)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", env["name"]), env["name"]
+    assert env["channels"] == ["conda-forge"]
+
+    deps = env["dependencies"]
+    strings = [d for d in deps if isinstance(d, str)]
+    mappings = [d for d in deps if not isinstance(d, str)]
+    assert len(strings) + len(mappings) == len(deps)
+    pythons = [R2D_PYTHON_REGEX.match(d) for d in strings if R2D_PYTHON_REGEX.match(d)]
+    assert pythons, "repo2docker finds no python=X.Y dependency"
+    version = ".".join(pythons[0].group(1).split(".")[:2])
+    assert version in R2D_PYTHONS and version in SUPPORTED_PYTHONS, version
+
+    assert mappings == [{"pip": mappings[0]["pip"]}], "one `- pip:` section, nothing else"
+    pip = mappings[0]["pip"]
+    assert isinstance(pip, list) and all(isinstance(line, str) for line in pip), pip
+    assert "pip" in strings, "list `pip` itself as a conda dependency when using `- pip:`"
+    assert any(r2d_is_local_pip_requirement(line) for line in pip)
+    assert pip == ["-e ."], f"everything else comes from conda-forge, got {pip}"
+
+
+def test_environment_yml_has_pyprojects_version_bounds(environment_yml, pyproject):
+    from packaging.requirements import Requirement
+
+    conda = {}
+    for spec in environment_yml["dependencies"]:
+        if isinstance(spec, str):
+            conda[conda_name(spec)] = spec.replace(" ", "")
+    project = pyproject["project"]
+    extras = project["optional-dependencies"]
+    for line in project["dependencies"] + extras["test"] + extras["lab"]:
+        requirement = Requirement(line)
+        if requirement.marker is not None:  # e.g. tomli on Python 3.10: not on Binder's 3.11
+            continue
+        wanted = norm(requirement.name) + ",".join(sorted(str(s) for s in requirement.specifier))
+        assert conda.get(norm(requirement.name)) == wanted, (
+            f"pyproject.toml says {line!r}, environment.yml {conda.get(norm(requirement.name))!r}"
+        )
+
+
+def test_readme_binder_badge_opens_the_course():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"\[!\[Binder\]\(https://mybinder\.org/badge_logo\.svg\)\]"
+        r"\((https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/HEAD\?urlpath=lab/tree/([^)\s]+))\)",
+        text,
+    )
+    assert match, "README.md needs a Binder badge linking mybinder.org/v2/gh/OWNER/REPO/HEAD"
+    assert (ROOT / match.group(2)).is_file(), f"the badge opens {match.group(2)}: no such file"
+
+
 def test_pytest_addopts_do_not_enable_nbval(pyproject):
     options = pyproject["tool"]["pytest"]["ini_options"]
     addopts = options.get("addopts", [])
@@ -272,6 +373,22 @@ def test_constraints_cover_direct_dependencies(constraints, pyproject):
     assert direct <= names, f"not pinned: {sorted(direct - names)}"
 
 
+def test_site_constraints_pin_the_site_extra(constraints, pyproject):
+    """constraints-site.txt: exact pins of [site] and what it pulls in, none twice."""
+    site = []
+    for raw in (ROOT / "constraints-site.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            match = PIN_RE.match(line)
+            assert match and match["marker"] is None, f"not an exact pin: {raw!r}"
+            site.append(norm(match["name"]))
+    base = {name for name, _, _ in constraints}
+    assert len(site) == len(set(site)), "a package is pinned twice in constraints-site.txt"
+    assert not set(site) & base, f"already in constraints.txt: {sorted(set(site) & base)}"
+    direct = {requirement_name(r) for r in pyproject["project"]["optional-dependencies"]["site"]}
+    assert direct <= set(site), f"not pinned: {sorted(direct - set(site))}"
+
+
 @pytest.mark.parametrize("python", SUPPORTED_PYTHONS)
 def test_constraints_markers_are_consistent(constraints, python):
     """On every supported Python each core package has exactly one applicable pin."""
@@ -308,6 +425,12 @@ def test_ci_runs_the_reference_tests_after_make_test():
     assert lines.index("make test") < lines.index("make test-reference")
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "GNNFORMER_REQUIRE_TORCH=1" in makefile and "tests/test_torch_*.py" in makefile
+
+
+def test_ci_runs_the_site_test_after_make_test():
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert "make test-site" in lines, ".ci/run must call `make test-site`"
+    assert lines.index("make test") < lines.index("make test-site")
 
 
 # ------------------------------------------------------------------------ (f) README
