@@ -3,11 +3,17 @@
 # %% [markdown]
 # # 00 · Quick start: one sentence, three layers
 #
-# A five-minute tour of `gnnformer_lite` before the course begins. You will:
+# **Estimated time: 15 min** (with the exercises). The symbols are those of the course's
+# [notation page](../docs/notation.md), which also lines them up with the talk, PyTorch, PyG, DGL,
+# jraph and networkx.
 #
-# - build the course's running sentence as a **graph** (plain arrays: `senders`, `receivers`, `num_nodes`);
-# - run **one layer of each kind** the talk compares — a GNN, a GAT and a Transformer — on it;
-# - draw one picture.
+# A short tour of `gnnformer_lite` before the course begins.
+#
+# ## What you will learn
+#
+# - to build the course's running sentence as a **graph** (plain arrays: `senders`, `receivers`, `num_nodes`);
+# - to run **one layer of each kind** the talk compares — a GNN, a GAT and a Transformer — on it;
+# - to draw one picture.
 #
 # Everything here is explained slowly in notebooks 01–05; this notebook just checks that your set-up works.
 # If every cell runs, you are ready.
@@ -55,39 +61,62 @@ print(np.stack([tree.senders[:6], tree.receivers[:6]]))
 # |---|---|
 # | GNN | $h_i' = \sigma\big(h_i U + \sum_{j \in \mathcal{N}(i)} h_j V\big)$ |
 # | GAT | $h_i' = \sigma\big(\sum_{j \in \mathcal{N}(i)} \alpha_{ij}\, z_j\big)$, $\alpha$ from a softmax over neighbours |
-# | Transformer | $h_i' = \sum_{j \in S} \operatorname{softmax}_j\big(q_i \cdot k_j / \sqrt{d}\big)\, v_j$, then LayerNorm, FFN, residuals |
+# | Transformer | $h_i' = \sum_{j \in S} \operatorname{softmax}_j\big(q_i \cdot k_j / \sqrt{d_k}\big)\, v_j$ per head ($d_k = d / H$ for $H$ heads), then LayerNorm, a feed-forward network and residual links (notebook 05) |
+#
+# $\mathcal{N}(i)$ is the set of words with an edge into $i$, $S$ all words of the sentence, $\sigma$ a
+# non-linearity; $z_j = h_j W$, $q_i = h_i W_Q$, $k_j = h_j W_K$, $v_j = h_j W_V$ are the features after a
+# weight matrix.
 
 # %%
 rng = np.random.default_rng(0)
-d = 8
+d = 8  # features per word
+num_heads = 2  # attention heads of the GAT and the Transformer
+d_gat = 4  # features per GAT head
 h = rng.normal(size=(n, d))
 
 gnn = gl.gnn_layer(gl.init_gnn_layer(rng, d, d), h, tree)  # U is the self term: no self loops
-gat = gl.gat_layer(gl.init_gat_layer(rng, d, 4, num_heads=2), h, gl.add_self_loops(tree))
-tfm, weights = gl.transformer_layer(
-    gl.init_transformer_layer(rng, d, num_heads=2, d_ff=16), h, num_heads=2, return_attention=True
-)
+gat_params = gl.init_gat_layer(rng, d, d_gat, num_heads=num_heads)
+gat = gl.gat_layer(
+    gat_params, h, gl.add_self_loops(tree)
+)  # no self term: a loop lets i hear itself
+tfm_params = gl.init_transformer_layer(rng, d, num_heads=num_heads, d_ff=16)
+tfm, weights = gl.transformer_layer(tfm_params, h, num_heads=num_heads, return_attention=True)
 print("GNN         ", gnn.shape)
-print("GAT         ", gat.shape)
-print("Transformer ", tfm.shape, " attention weights", weights.shape)
+print("GAT         ", gat.shape, f" ({num_heads} heads of {d_gat} features, concatenated)")
+print("Transformer ", tfm.shape, " attention weights", weights.shape, "(heads, receivers, senders)")
 
 # %% [markdown]
-# The Transformer above ran with `graph=None`: every word attends to every word. Give it the complete
-# graph instead and it runs as a graph layer, sending messages along all $n^2$ edges — and computes the
-# same numbers. That is the claim of the talk, in one line (notebook 04 takes it apart):
+# `num_heads` appears twice for the Transformer, and that is not a typo: `init_transformer_layer` only
+# checks that it divides `d`, because $W_Q, W_K, W_V, W_O$ are $d \times d$ matrices whatever the number of
+# heads. The split into heads is chosen **at call time**, by `transformer_layer(..., num_heads=...)`: each head
+# takes $d / H$ of the columns of $q$, $k$ and $v$. Another count that divides $d$ runs without complaint on the
+# same weights, splits them differently and so gives different attention weights and a different output; keep
+# the two equal (exercise 3).
+
+# %% [markdown]
+# The Transformer above ran with `graph=None`: every word attends to every word, computed densely as
+# matrices, $\mathrm{softmax}(QK^\top / \sqrt{d_k})\,V$. Give the **same layer, with the same weights**, the
+# complete graph instead and it runs as message passing: one score and one message along each of the
+# $n^2$ edges, a softmax over each word's incoming edges, a sum per receiver. The cell below compares these
+# two ways of computing one Transformer layer — it does not compare a Transformer with some other GNN. That
+# they agree is the claim of the talk in one line: a Transformer layer *is* a graph layer, on the complete
+# graph (notebook 04 takes it apart):
 
 # %%
-params = gl.init_transformer_layer(np.random.default_rng(1), d, num_heads=2, d_ff=16)
-dense = gl.transformer_layer(params, h, num_heads=2)
-as_gnn = gl.transformer_layer(params, h, complete, num_heads=2)
+params = gl.init_transformer_layer(np.random.default_rng(1), d, num_heads=num_heads, d_ff=16)
+dense = gl.transformer_layer(params, h, num_heads=num_heads)  # graph=None: dense matrices
+as_gnn = gl.transformer_layer(params, h, complete, num_heads=num_heads)  # messages on the edges
 np.testing.assert_allclose(dense, as_gnn, atol=1e-12)
-print("Transformer == GNN on the complete graph:", np.abs(dense - as_gnn).max() < 1e-12)
+print(
+    f"one Transformer layer, computed densely and as message passing on the complete graph "
+    f"({complete.num_edges} edges): equal to 1e-12: {bool(np.abs(dense - as_gnn).max() < 1e-12)}"
+)
 
 # %% [markdown]
 # ## One picture
 #
 # Left: the dependency tree as a graph over the sentence. Right: how much each word (row) attends to each
-# other word (column) in head 0 of the Transformer layer — a weighted version of the complete graph.
+# word (column) in head 0 of the Transformer layer — a weighted version of the complete graph.
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -101,6 +130,63 @@ plt.show()
 #
 # - A graph is three arrays; a sentence can be given many graphs.
 # - `gl.gnn_layer`, `gl.gat_layer` and `gl.transformer_layer` are pure functions `layer(params, h, graph)`.
-# - A Transformer layer on the complete graph *is* a graph layer.
+# - A Transformer layer computed densely and the same layer run as message passing on the complete graph
+#   give the same numbers: it *is* a graph layer.
+# - `num_heads` splits $W_Q, W_K, W_V$ into heads at call time; the weights do not depend on it.
 #
 # Next: **01 · Sentences as graphs**. Start JupyterLab with `make lab`; check everything with `make test`.
+
+# %% [markdown]
+# ## Exercises
+#
+# Edit the cell named, predict, then run the notebook from the top (*Run → Run All Cells*).
+#
+# **1. Wider features.** In the "one layer of each kind" cell, change `d = 8` to `d = 12`. Predict the four
+# shapes it prints. Which one does *not* change, and why?
+#
+# <details><summary>Answer</summary>
+#
+# GNN `(10, 12)`, Transformer `(10, 12)`, attention weights `(2, 10, 10)` (one $n \times n$ matrix per head,
+# whatever $d$). The GAT stays `(10, 8)`: its output width is heads × features per head, $2 \times 4$, set by
+# `d_gat` and `num_heads`, not by $d$. An odd `d = 9` stops at `init_transformer_layer` with
+# a `ValueError`: 2 heads cannot share 9 features.
+# </details>
+#
+# **2. Your own sentence.** In the first cell of "A sentence is a graph", replace `gl.example_sentence()` by
+# `["the", "dog", "chased", "the", "ball"], np.array([1, 2, -1, 4, 2])` (a head index for every word, `-1`
+# for the root). Predict the number of edges of `tree` and of `complete`, and the shapes. Then try a
+# sentence of your own.
+#
+# <details><summary>Answer</summary>
+#
+# $n = 5$: the tree has $2(n - 1) = 8$ edges (each of the 4 links both ways), the complete graph $n^2 = 25$.
+# The layers give `(5, 8)`, `(5, 8)`, `(5, 8)` and weights `(2, 5, 5)`, and the dense and message-passing
+# Transformer still agree. Heads with no root, two roots or a cycle raise a `ValueError` that says which
+# (notebook 01, section 8).
+# </details>
+#
+# **3. More heads.** In the same cell, change `num_heads = 2` to `num_heads = 4`. Predict the shapes. Then
+# try `num_heads = 3`.
+#
+# <details><summary>Answer</summary>
+#
+# GAT `(10, 16)`: 4 heads of 4 features, concatenated. Transformer `(10, 8)` and weights `(4, 10, 10)`: the
+# Transformer splits its $d = 8$ features into 4 heads of $d_k = 2$, and its output width stays $d$. The
+# comparison cell still prints `True`. With `num_heads = 3`, `init_transformer_layer` raises
+# `ValueError: num_heads=3 must be >= 1 and divide d_model=8`, so does the comparison cell, and the picture
+# cell then stops with a `NameError` (`weights` was never made): 3 heads cannot share 8 features. Because the split happens at call time,
+# `gl.transformer_layer(tfm_params, h, num_heads=4)` on weights made with `num_heads=2` runs too: same
+# weights, cut into 4 heads instead of 2, different attention weights and a different output.
+# </details>
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group, and the blog post: <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - A. Vaswani et al., *Attention Is All You Need*, NeurIPS 2017: <https://arxiv.org/abs/1706.03762>
+# - P. Veličković et al., *Graph Attention Networks*, ICLR 2018: <https://arxiv.org/abs/1710.10903>
+# - J. Gilmer et al., *Neural Message Passing for Quantum Chemistry*, ICML 2017:
+#   <https://arxiv.org/abs/1704.01212>
+# - The course's notation, side by side with PyTorch, PyG, DGL, jraph and networkx:
+#   [docs/notation.md](../docs/notation.md)

@@ -3,6 +3,8 @@
 # %% [markdown]
 # # 01 · Sentences as graphs
 #
+# **Estimated time: 50 min** (with the exercises).
+#
 # The talk makes one claim: a Transformer is a graph neural network that works on a particular graph.
 # Before any layer can pass a message, we have to say *which* graph. This notebook is about that graph:
 # how to store it, how to draw it, and how to choose it for a sentence. No model is trained and no weight
@@ -26,7 +28,8 @@
 # **Prerequisites:** notebook 00 (your set-up works) and NumPy indexing (`x[idx]`, boolean masks). No machine
 # learning is needed yet.
 #
-# The notation is the one in `notation.md`, used by every notebook: features are row vectors $h_i$, an edge
+# The notation is the course's [notation page](../docs/notation.md), used by every notebook (it also says how
+# the talk, PyTorch, PyG, DGL, jraph and networkx write the same things): features are row vectors $h_i$, an edge
 # $j \to i$ carries a message from the **sender** $j$ to the **receiver** $i$, and $\mathcal{N}(i)$ is the set of
 # senders of $i$.
 
@@ -68,6 +71,7 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 # %%
 words, heads = gl.example_sentence()
 n = len(words)
+follow = ("cat", "it")  # two words we follow through the notebook ("it" refers to "cat")
 print(f"n = {n} words")
 for i, word in enumerate(words):
     head = f"{heads[i]} ({words[heads[i]]})" if heads[i] >= 0 else "-1 (root)"
@@ -85,7 +89,7 @@ for i, word in enumerate(words):
 
 # %%
 feature_names = ["position", "letters", "noun-like", "verb-like"]
-nouns, verbs = {"cat", "mat", "it"}, {"sat", "was"}
+nouns, verbs = {"cat", "mat", "it"}, {"sat", "was"}  # by hand, for our sentence
 h_hand = np.column_stack(
     [
         np.arange(n),
@@ -104,11 +108,17 @@ for i, word in enumerate(words):
 # The two "the"s differ only in their position. Drop that column and they have the same features:
 
 # %%
+repeated = next(w for w in words if words.count(w) > 1)  # a word that occurs twice
+first, second = [i for i, w in enumerate(words) if w == repeated][:2]
 without_position = h_hand[:, 1:]
-print("rows 0 and 4 equal, with position:   ", np.array_equal(h_hand[0], h_hand[4]))
+print(f"'{repeated}' is node {first} and node {second}")
 print(
-    "rows 0 and 4 equal, without position:",
-    np.array_equal(without_position[0], without_position[4]),
+    f"rows {first} and {second} equal, with position:   ",
+    np.array_equal(h_hand[first], h_hand[second]),
+)
+print(
+    f"rows {first} and {second} equal, without position:",
+    np.array_equal(without_position[first], without_position[second]),
 )
 
 # %% [markdown]
@@ -127,7 +137,7 @@ print(
 # We fill $E$ with random numbers from a seeded generator. A trained model would have learned them.
 
 # %%
-vocab = sorted(set(words))  # 9 distinct words for 10 nodes
+vocab = sorted(set(words))  # the distinct words: fewer than the nodes
 token_ids = np.array([vocab.index(w) for w in words])
 d = 6
 rng = np.random.default_rng(0)
@@ -140,7 +150,10 @@ np.testing.assert_allclose(onehot @ E, h)  # the lookup is a one-hot row times E
 print(f"vocabulary ({len(vocab)}): {vocab}")
 print(f"token ids: {token_ids}")
 print(f"E: {E.shape},  h = E[token_ids]: {h.shape}")
-print("nodes 0 and 4 ('the') have identical rows:", np.array_equal(h[0], h[4]))
+print(
+    f"nodes {first} and {second} ('{repeated}') have identical rows:",
+    np.array_equal(h[first], h[second]),
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(6.0, 3.8))
@@ -196,12 +209,14 @@ for e, (j, i) in enumerate(zip(g4.senders, g4.receivers, strict=True)):
 # The edges came back **sorted by receiver, then by sender**, whatever order we gave them in. The reason: a
 # message-passing layer sums, for every node $i$, the messages on its incoming edges. With the edges sorted by
 # receiver, those edges form **one contiguous slice** of every per-edge array, and the slice boundaries are
-# stored once, as CSR offsets `g.indptr` (length $n + 1$):
+# stored once, as the offsets `g.indptr` (length $n + 1$) of the **CSR** layout (*compressed sparse row*, the
+# way SciPy stores a sparse matrix row by row; here row $i$ is the list of edges into $i$):
 #
 # $$\mathcal{N}(i) = \{\, \texttt{senders}[e] \;:\; \texttt{indptr}[i] \le e < \texttt{indptr}[i+1] \,\},
 # \qquad \texttt{indptr}[i+1] - \texttt{indptr}[i] = |\mathcal{N}(i)| .$$
 #
-# Summing a slice needs no search over all edges (NumPy's `np.add.reduceat` does every slice at once). We rebuild
+# Summing a slice needs no search over all edges (NumPy's `np.add.reduceat` does every slice at once; we try
+# it below). We rebuild
 # both by hand (sort with `np.lexsort`, whose *last* key is the primary one, then a running count of in-degrees)
 # and check them against the module:
 
@@ -218,6 +233,26 @@ for i, word in enumerate(toy_words):
     lo, hi = g4.indptr[i], g4.indptr[i + 1]
     heard = [toy_words[j] for j in g4.senders[lo:hi]]
     print(f"{word:>4s} hears edges {lo}:{hi} -> senders {heard}")
+
+# %% [markdown]
+# `np.add.reduceat(x, starts)` sums the slices `x[starts[0]:starts[1]]`, `x[starts[1]:starts[2]]`, …, the last
+# one up to the end. With `starts = indptr[:-1]` that is one sum per receiver, in one call. We give every stored
+# edge of `g4` a number and sum per receiver, then look at the one trap: a node with **no** incoming edge has an
+# empty slice, and `reduceat` returns the value at its start instead of 0 (`gl.segment_sum` handles that case).
+
+# %%
+per_edge = np.arange(1.0, g4.num_edges + 1)  # one number per stored edge
+starts = g4.indptr[:-1]
+print("slices:", [f"{lo}:{hi}" for lo, hi in zip(g4.indptr[:-1], g4.indptr[1:], strict=True)])
+print("np.add.reduceat:", np.add.reduceat(per_edge, starts))
+print("gl.segment_sum: ", gl.segment_sum(per_edge, g4.receivers, g4.num_nodes))
+
+lonely = gl.Graph(senders=[0, 0], receivers=[1, 2], num_nodes=3)  # node 0 hears nobody
+values = np.array([1.0, 2.0])
+print(f"\nindptr {lonely.indptr}: node 0's slice is empty")
+wrong = np.add.reduceat(values, lonely.indptr[:-1])
+print("np.add.reduceat:", wrong, f" (node 0 gets {wrong[0]:g}, not 0)")
+print("gl.segment_sum: ", gl.segment_sum(values, lonely.receivers, lonely.num_nodes))
 
 # %% [markdown]
 # **Rule:** every per-edge array (a message, an edge label, an attention weight) follows the *stored* order.
@@ -298,7 +333,10 @@ def show_adjacency(A, labels, ax, title, annotate=False):
 
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), width_ratios=[1.6, 1])
-gl.draw_graph(g4, toy_words, ax=ax1, title="'the cat sat down': 6 edges = 3 arcs, each both ways")
+pairs_title = (
+    f"'{' '.join(toy_words)}': {g4.num_edges} edges = {g4.num_edges // 2} arcs, each both ways"
+)
+gl.draw_graph(g4, toy_words, ax=ax1, title=pairs_title)
 show_adjacency(g4.adjacency(), toy_words, ax2, "adjacency: A[i, j] = 1 iff j → i", annotate=True)
 plt.tight_layout()
 plt.show()
@@ -361,12 +399,17 @@ for name, g in graphs.items():
 
 # %% [markdown]
 # Now the four graphs as pictures. In the sentence layout an arc with two heads is a pair of edges, an arc with one
-# head a one-way edge (its head at the receiver), and a small ring above a word a self loop $i \to i$.
+# head a one-way edge (its head at the receiver), and a small ring above a word a self loop $i \to i$. A canopy of
+# 45 arcs cannot be read arc by arc, so every panel draws its graph in grey and, in red, the edges **into one word**,
+# "it": its neighbourhood $\mathcal{N}(\text{it})$ in that graph (`gl.draw_graph(..., highlight=i)`).
 
 # %%
-fig, axes = plt.subplots(2, 2, figsize=(12, 4.2))
+target = words.index(follow[1])  # the word whose incoming edges are drawn in red
+fig, axes = plt.subplots(2, 2, figsize=(12, 4.6))
 for ax, (name, g) in zip(axes.flat, graphs.items(), strict=True):
-    gl.draw_graph(g, words, ax=ax, title=f"{name}: E = {g.num_edges}")
+    heard = g.senders[g.receivers == target]
+    title = f"{name}: E = {g.num_edges};  red: the {heard.size} edge{'s' * (heard.size != 1)} into '{words[target]}'"
+    gl.draw_graph(g, words, ax=ax, title=title, highlight=target)
 for ax in axes.flat[1:]:
     ax.set_ylim(axes[0, 0].get_ylim())  # one vertical scale: an arc's height = distance |i - j|
 plt.tight_layout()
@@ -374,12 +417,13 @@ plt.show()
 
 # %% [markdown]
 # All four panels share one vertical scale, so an arc's height tells how far apart its two words are. The complete
-# graph is a dense canopy in which every pair of words is one hop apart. The window graph only has the low arcs
-# between neighbours, so "it" and "cat" are six hops apart. The tree is sparse and follows the syntax: its highest arc
-# links "sat" to "tired" across six words in a single hop. The causal graph has the same arcs as the complete graph
-# but each one carries a **single** arrow head, at the later word: half of the 90 edges between different words
-# (45), plus the same 10 self loops.
-# At this size that difference is easy to miss. Dense graphs are easier to read as matrices:
+# graph is a dense canopy in which every pair of words is one hop apart: "it" hears all ten words, itself included
+# (the red ring). The window graph only has the low arcs between neighbours: "it" hears "because", "was" and itself,
+# and "cat" is six hops away. The tree is sparse and follows the syntax: "it" hears only its head, "tired", and the
+# highest arc links "sat" to "tired" across six words in a single hop. The causal graph has the same arcs as the
+# complete graph but each one carries a **single** arrow head, at the later word: half of the 90 edges between
+# different words (45), plus the same 10 self loops, so "it" hears only itself and the seven words before it.
+# Even with one word in red, dense graphs are easier to read as matrices:
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.6))
@@ -406,7 +450,7 @@ plt.show()
 # | graph | $E$ |
 # |---|---|
 # | complete (with self loops) | $n^2$ |
-# | window, radius $r$ (with self loops) | $n(2r+1) - r(r+1)$ (the first and last $r$ words miss some neighbours) |
+# | window, radius $r$ (with self loops) | $n(2r+1) - r(r+1)$ for $r \le n - 1$ (the first and last $r$ words miss some neighbours); a wider window is the complete graph, $n^2$ |
 # | causal | $n(n+1)/2$ |
 # | dependency tree | $2(n-1)$ (a tree has $n-1$ edges, and we store each one both ways) |
 #
@@ -415,20 +459,22 @@ plt.show()
 # %%
 def edge_formulas(n, r):
     """Edge counts of the four sentence graphs, from the formulas above."""
+    w = min(r, n - 1)  # the formula holds for r <= n - 1; a wider window is the complete graph
     return {
         "complete": n * n,
-        f"window r={r}": n * (2 * r + 1) - r * (r + 1),
+        f"window r={r}": n * (2 * w + 1) - w * (w + 1),
         "causal": n * (n + 1) // 2,
         "dependency tree": 2 * (n - 1),
     }
 
 
-rules = ["n^2", "n(2r+1) - r(r+1)", "n(n+1)/2", "2(n-1)"]
+window_rule = "n(2r+1) - r(r+1)" if radius <= n - 1 else "n^2 (r >= n-1)"
+rules = ["n^2", window_rule, "n(n+1)/2", "2(n-1)"]
 print(f"{'graph':16s} {'E (built)':>9s} {'formula':>18s} {'value':>6s}")
 for (name, g), rule, (_, value) in zip(
     graphs.items(), rules, edge_formulas(n, radius).items(), strict=True
 ):
-    assert g.num_edges == value
+    assert g.num_edges == value, f"{name}: built {g.num_edges} edges, the formula gives {value}"
     print(f"{name:16s} {g.num_edges:9d} {rule:>18s} {value:6d}")
 
 # %% [markdown]
@@ -446,7 +492,7 @@ for big_n in (10, 100, 1000):
         "causal": gl.causal_graph(big_n).num_edges,
         "dependency tree": gl.path_graph(big_n).num_edges,  # a chain is a tree too
     }
-    assert built == edge_formulas(big_n, radius)
+    assert built == edge_formulas(big_n, radius), f"n={big_n}: built {built}"
     ratio = built["complete"] / built["dependency tree"]
     rows.append(f"{big_n:5d}" + "".join(f"{v:17,d}" for v in built.values()) + f"{ratio:17.1f}")
 print("\n".join(rows))  # one print: the table arrives as one output
@@ -473,11 +519,11 @@ print("\n".join(rows))  # one print: the table arrives as one output
 # loops):
 
 # %%
-cat, it = 1, 7
+src, dst = (words.index(w) for w in follow)  # "cat" and "it" in our sentence
 tree = graphs["dependency tree"]
 path = gl.path_graph(n)
 for name, g in [("dependency tree", tree), ("path graph", path)]:
-    route = nx.shortest_path(gl.to_networkx(g), source=cat, target=it)
+    route = nx.shortest_path(gl.to_networkx(g), source=src, target=dst)
     print(f"{name:15s} {len(route) - 1} hops: " + " -> ".join(words[k] for k in route))
 
 
@@ -493,10 +539,11 @@ def hops(g, source, target):
     return nx.shortest_path_length(G, source, target) if nx.has_path(G, source, target) else None
 
 
-print(f"{'graph':16s} {'cat -> it':>10s} {'it -> cat':>10s}")
+forward_name, backward_name = (f"{words[a]} -> {words[b]}" for a, b in [(src, dst), (dst, src)])
+print(f"{'graph':16s} {forward_name:>14s} {backward_name:>14s}")
 for name, g in {**graphs, "path graph": path}.items():
-    forward, backward = hops(g, cat, it), hops(g, it, cat)
-    print(f"{name:16s} {forward!s:>10s} {backward!s:>10s}")
+    forward, backward = hops(g, src, dst), hops(g, dst, src)
+    print(f"{name:16s} {forward!s:>14s} {backward!s:>14s}")
 
 # %% [markdown]
 # The complete graph puts every pair one hop apart, which is what the Transformer buys with its $n^2$ edges. In the
@@ -546,14 +593,22 @@ def show_error(label, make):
 
 
 conllu_heads = heads + 1  # CoNLL-U numbers words from 1 and marks the root with 0
+has_head = np.flatnonzero(heads >= 0)
+second_root = int(has_head[-1])  # the last word with a head ("tired") becomes a root too
 two_roots = heads.copy()
-two_roots[9] = -1  # "tired" as a second root
+two_roots[second_root] = -1
+# a cycle: the last word with a head and a dependent ("tired") now hangs from its own last dependent
+# ("was"), which hangs from it
+parent = int(next(k for k in has_head[::-1] if (heads == k).any()))
+child = int(np.flatnonzero(heads == parent)[-1])
 cycle = heads.copy()
-cycle[9] = 8  # "tired" now hangs from "was", which hangs from "tired"
+cycle[parent] = child
 
 show_error("CoNLL-U heads (1-based)", lambda: gl.dependency_graph(conllu_heads))
-show_error("two roots", lambda: gl.dependency_graph(two_roots))
-show_error("a cycle", lambda: gl.dependency_graph(cycle))
+show_error(f"two roots ('{words[second_root]}' too)", lambda: gl.dependency_graph(two_roots))
+show_error(
+    f"a cycle ('{words[parent]}' hangs from '{words[child]}')", lambda: gl.dependency_graph(cycle)
+)
 show_error("the real tree", lambda: gl.dependency_graph(heads))
 
 # %% [markdown]
@@ -744,7 +799,9 @@ print(
 #
 # $E = n(2r+1) - r(r+1) = 10 \cdot 7 - 3 \cdot 4 = 58$ (the ends lose $1+2+3$ neighbours on each side). The band is
 # 7 cells wide, and "cat" → "it" (6 words apart) takes 2 hops instead of 6. With `radius = 9` the window graph is the
-# complete graph: $10 \cdot 19 - 90 = 100$.
+# complete graph: $10 \cdot 19 - 90 = 100$. The formula holds up to $r = n - 1 = 9$; every wider window is the
+# complete graph as well (with `radius = 12` the formula would give 94 edges for the 100 built), which is why
+# `edge_formulas` clips $r$ at $n - 1$ and the table then prints the rule `n^2`.
 # </details>
 #
 # **2. The causal graph by hand.** Before you print it, write down on paper the adjacency matrix of
@@ -758,17 +815,21 @@ print(
 # If you wrote the upper triangle, you drew networkx's orientation (sender on the row).
 # </details>
 #
-# **3. Your own sentence.** In the batch cell of section 10, replace the third sentence by
-# `(["the", "dog", "chased", "the", "ball"], np.array([1, 2, -1, 4, 2]))`. Predict its number of edges, the batch's
-# node count and edge count, and the hops from "dog" to "ball" in its tree. Check the hops with
-# `hops(gl.dependency_graph(np.array([1, 2, -1, 4, 2])), 1, 4)`. Then try a sentence of your own: write its heads
-# and see whether `gl.dependency_graph` accepts them.
+# **3. Your own sentence.** In the first cell of section 2, replace `gl.example_sentence()` by
+# `["the", "dog", "chased", "the", "ball"], np.array([1, 2, -1, 4, 2])` and the two words we follow,
+# `("cat", "it")`, by `("dog", "ball")`. Then run the whole notebook (*Run → Run All Cells*). Predict the edge
+# counts of the four graphs (section 5), the hops from "dog" to "ball" on the tree and on the path graph
+# (section 7), and the node and edge counts of the batch (section 10, whose first sentence is now yours). Then try
+# a sentence of your own: write its heads and see whether `gl.dependency_graph` accepts them.
 #
 # <details><summary>Answer</summary>
 #
-# $2(n-1) = 8$ edges. The batch has $10 + 4 + 5 = 19$ nodes and $18 + 6 + 8 = 32$ edges. "dog" → "chased" →
-# "ball" is 2 hops (3 in the chain). If you write a head column with no root, two roots or a loop, you get the errors
-# of section 8.
+# $n = 5$: complete $n^2 = 25$, window $5 \cdot 3 - 2 = 13$, causal $5 \cdot 6 / 2 = 15$, tree $2(n - 1) = 8$.
+# "dog" → "chased" → "ball" is 2 hops on the tree and 3 on the path graph (dog, chased, the, ball); on the causal
+# graph "ball" hears "dog" in one hop but "dog" never hears "ball". The batch ("the dog chased the ball", "the cat
+# sat down", "it was tired") has $5 + 4 + 3 = 12$ nodes and $8 + 6 + 4 = 18$ edges. Section 8 now breaks the tree by
+# making "ball" a second root and by hanging "ball" from its own dependent "the". If you write a head column with
+# no root, two roots or a loop, you get the errors of section 8.
 # </details>
 #
 # **4. The wrong orientation.** In the cell of section 4 that builds `A4`, change the indexing line to
@@ -812,3 +873,24 @@ print(
 # 4. **Graph batching or padding?** Change the sentence lengths in section 10. When is the padded batch (regular,
 #    GPU-friendly) the better deal, and when do graph libraries' disjoint batches win? How do real training loops
 #    reduce padding (bucketing sentences of similar length)?
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group, and the blog post: <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - A. Vaswani et al., *Attention Is All You Need*, NeurIPS 2017 (the Transformer and its causal decoder):
+#   <https://arxiv.org/abs/1706.03762>
+# - P. W. Battaglia et al., *Relational inductive biases, deep learning, and graph networks*, 2018 (graphs as
+#   arrays of senders and receivers, batching by disjoint union): <https://arxiv.org/abs/1806.01261>
+# - jraph, the graph library whose `GraphsTuple` (`senders`, `receivers`) the course follows:
+#   <https://jraph.readthedocs.io/>
+# - PyTorch Geometric, `edge_index` and mini-batches of graphs:
+#   <https://pytorch-geometric.readthedocs.io/en/latest/get_started/introduction.html>
+# - networkx, `to_numpy_array` (sender on the row) and `shortest_path`:
+#   <https://networkx.org/documentation/stable/reference/generated/networkx.convert_matrix.to_numpy_array.html>
+# - NumPy, `ufunc.reduceat`: <https://numpy.org/doc/stable/reference/generated/numpy.ufunc.reduceat.html>
+# - The CoNLL-U format of Universal Dependencies (1-based heads, 0 for the root):
+#   <https://universaldependencies.org/format.html>
+# - The course's notation, side by side with PyTorch, PyG, DGL, jraph and networkx:
+#   [docs/notation.md](../docs/notation.md)

@@ -3,6 +3,9 @@
 # %% [markdown]
 # # 02 · Message passing: the GNN layer, three ways
 #
+# **Estimated time: 55 min** (with the exercises). Symbols as on the course's
+# [notation page](../docs/notation.md).
+#
 # Notebook 01 turned a sentence into a graph: nodes with feature vectors, and edges $j \to i$ stored as
 # `senders` and `receivers`. A graph on its own does nothing. In this notebook we make the words **talk to
 # each other** along the edges: one *message-passing layer*, the "Standard GNN" column of the talk, from which
@@ -107,19 +110,21 @@ for i in range(toy.num_nodes):
     print(f"N({i}) = {toy.senders[toy.receivers == i].tolist()}")
 
 # %% [markdown]
-# Left, the graph (an arrow head only on the one-way edge); right, its adjacency matrix with one **row per
-# receiver** $i$ and one **column per sender** $j$, as in notebook 01. Row $i$ lists exactly $\mathcal{N}(i)$.
+# Left, the graph: a line with an arrow head at both ends is a pair of edges $j \to i$ and $i \to j$, a line with
+# one head a one-way edge (the head at the receiver). Right, its adjacency matrix with one **row per receiver** $i$
+# and one **column per sender** $j$, as in notebook 01. Row $i$ lists exactly $\mathcal{N}(i)$.
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), gridspec_kw={"width_ratios": [1.1, 1]})
-gl.draw_graph(toy, ax=ax1, title="toy graph: 0→3 is one-way")
 A_toy = toy.adjacency()
+one_way = [f"{j}→{i}" for j, i in zip(toy.senders, toy.receivers, strict=True) if not A_toy[j, i]]
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), gridspec_kw={"width_ratios": [1.1, 1]})
+gl.draw_graph(toy, ax=ax1, title=f"toy graph, one-way: {', '.join(one_way) or 'none'}")
 ax2.imshow(A_toy, cmap="Blues", vmin=0, vmax=1.6)
-for i in range(4):
-    for j in range(4):
+for i in range(toy.num_nodes):
+    for j in range(toy.num_nodes):
         ax2.text(j, i, f"{A_toy[i, j]:.0f}", ha="center", va="center")
-ax2.set_xticks(range(4))
-ax2.set_yticks(range(4))
+ax2.set_xticks(range(toy.num_nodes))
+ax2.set_yticks(range(toy.num_nodes))
 ax2.set_xlabel("sender j")
 ax2.set_ylabel("receiver i")
 ax2.set_title("adjacency A[i, j] = 1 iff j → i")
@@ -242,11 +247,13 @@ def table(ax, values, row_labels, title, row_groups=None):
 
 
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1, 1, 1]})
-table(axes[0], hV, [f"node {j}" for j in range(4)], "1. transform: h V  (n × d)")
+table(axes[0], hV, [f"node {j}" for j in range(toy.num_nodes)], "1. transform: h V  (n × d)")
 table(
     axes[1], messages, edge_labels, "2. gather: (h V)[senders]  (E × d)", row_groups=toy.receivers
 )
-table(axes[2], m, [f"node {i}" for i in range(4)], "3. segment_sum by receiver  (n × d)")
+table(
+    axes[2], m, [f"node {i}" for i in range(toy.num_nodes)], "3. segment_sum by receiver  (n × d)"
+)
 axes[0].set_ylabel("sender j")
 axes[1].set_ylabel("edge j→i (coloured by receiver i)")
 axes[2].set_ylabel("receiver i")
@@ -354,13 +361,13 @@ for word, row in zip(words[:3], h_new[:3], strict=True):
 # to a wrong answer).
 
 # %%
-# 1. features with the wrong width: the layer was built for d_in = 8
+# 1. features with the wrong width: the layer was built for d_in = d
 try:
     gl.gnn_layer(params, h[:, :6], tree)
 except ValueError as e:
     print(f"ValueError: {e}")
 
-# 2. features of the sentence (10 rows) on the toy graph (4 nodes)
+# 2. features of the sentence (n rows) on the toy graph (4 nodes)
 try:
     gl.gnn_layer(params, h, toy)
 except ValueError as e:
@@ -493,21 +500,21 @@ for col, (name, graph) in enumerate([("dependency tree", tree), ("path (word ord
     for row, L in enumerate((1, 2, 3)):
         reached = receptive_field(graph, L)[it]
         k = reached.sum() - 1  # not counting 'it' itself
-        title = f"{name}, L = {L}: {k} word{'s' if k != 1 else ''} reached 'it'"
+        title = f"{name}, L = {L}: {k} word{'s' if k != 1 else ''} reached '{words[it]}'"
         gl.draw_graph(
             graph, words, ax=axes[row, col], title=title, node_color=reach_colors(reached, it)
         )
 fig.legend(
     handles=[
-        Patch(facecolor=COLOR_TARGET, edgecolor="0.6", label="'it' (receiver)"),
-        Patch(facecolor=COLOR_HEARD, edgecolor="0.6", label="has influenced 'it'"),
+        Patch(facecolor=COLOR_TARGET, edgecolor="0.6", label=f"'{words[it]}' (receiver)"),
+        Patch(facecolor=COLOR_HEARD, edgecolor="0.6", label=f"has influenced '{words[it]}'"),
         Patch(facecolor=COLOR_SILENT, edgecolor="0.6", label="not yet"),
     ],
     loc="lower center",
     ncol=3,
     bbox_to_anchor=(0.5, -0.09),
 )
-fig.suptitle("Receptive field of 'it' after L GNN layers")
+fig.suptitle(f"Receptive field of '{words[it]}' after L GNN layers")
 fig.subplots_adjust(left=0.0, right=1.0, top=0.86, bottom=0.04, hspace=0.5, wspace=0.03)
 plt.show()
 
@@ -540,7 +547,8 @@ hops = np.stack([hops_to(it, g) for g in graphs.values()])
 cat = words.index("cat")
 for name, row in zip(graphs, hops, strict=True):
     print(
-        f"{name:16s} 'cat' reaches 'it' at L = {row[cat]}; every word has reached it by L = {row.max()}"
+        f"{name:16s} '{words[cat]}' reaches '{words[it]}' at L = {row[cat]}; "
+        f"every word has reached it by L = {row.max()}"
     )
 
 # %%
@@ -560,7 +568,7 @@ ax.set_xticks(range(n), words, rotation=30)
 ax.set_yticks(range(len(graphs)), list(graphs))
 ax.set_xlabel("word j (sender)")
 ax.set_ylabel("graph")
-ax.set_title("Layers needed before word j can influence 'it'  (= distance from j to 'it')")
+ax.set_title(f"Layers needed before word j can influence '{words[it]}'  (= distance from j)")
 ax.grid(False)
 plt.show()
 
@@ -613,23 +621,34 @@ def pca2(z):
     return zc @ vt[:2].T, (s[:2] ** 2).sum() / (s**2).sum()
 
 
+input_features = "one-hot"  # what the members start from: "one-hot" or "random" (exercise 4)
+
+
 def untrained_embedding(graph, num_layers, seed, d=16, activation=np.tanh, layer=gl.gnn_layer):
     rng = np.random.default_rng(seed)
-    x = np.eye(graph.num_nodes)  # one-hot features
+    if input_features == "one-hot":
+        x = np.eye(graph.num_nodes)  # member k gets the k-th unit vector: who it is, nothing else
+    else:
+        x = rng.normal(size=(graph.num_nodes, d))  # random features
     for _ in range(num_layers):
         x = layer(gl.init_gnn_layer(rng, x.shape[1], d), x, graph, activation=activation)
     return x
 
 
-def same_club_fraction(z, k=5):
-    """(n,) the fraction of each node's k nearest neighbours (Euclidean, in z) that share its club."""
+def nearest_members(z, k=5):
+    """(n, k): for each node, its k nearest other nodes (Euclidean distance in z), nearest first."""
     dist = ((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=-1)
     np.fill_diagonal(dist, np.inf)
-    nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]
-    return (officer[nearest] == officer[:, None]).mean(axis=1)
+    return np.argsort(dist, axis=1, kind="stable")[:, :k]
 
 
-z = untrained_embedding(karate, num_layers=3, seed=0)
+def same_club_fraction(z, k=5):
+    """(n,) the fraction of each node's k nearest neighbours (Euclidean, in z) that share its club."""
+    return (officer[nearest_members(z, k)] == officer[:, None]).mean(axis=1)
+
+
+z_layers, z_activation = 3, np.tanh
+z = untrained_embedding(karate, num_layers=z_layers, seed=0, activation=z_activation)
 z2, explained = pca2(z)
 print(
     f"embedding {z.shape}; the first two principal components hold {explained:.0%} of its variance"
@@ -638,6 +657,10 @@ frac = same_club_fraction(z)
 misplaced = np.flatnonzero(frac < 0.5)
 print(f"on average {frac.mean():.2f} of a member's 5 nearest neighbours (in 16-D) share its club")
 print(f"members whose 5 nearest neighbours are mostly from the other club: {misplaced.tolist()}")
+near_officer = nearest_members(z, k=2)[33]
+print(
+    f"the Officer's (33) two nearest members: {near_officer.tolist()}, of {sorted(club[near_officer])}"
+)
 
 # %%
 club_colors = np.where(officer, "#e69138", "#3d85c6")
@@ -648,11 +671,11 @@ gl.draw_graph(
 for side, color in [("Mr. Hi", "#3d85c6"), ("Officer", "#e69138")]:
     sel = club == side
     ax2.scatter(z2[sel, 0], z2[sel, 1], c=color, s=45, edgecolors="0.3", label=side)
-for k in sorted({0, 33, *misplaced.tolist()}):
+for k in sorted({0, 33, *misplaced.tolist(), *near_officer.tolist()}):
     ax2.annotate(str(k), z2[k], textcoords="offset points", xytext=(5, 3), fontsize=8, color="0.2")
 ax2.set_xlabel("principal component 1")
 ax2.set_ylabel("principal component 2")
-ax2.set_title("3 untrained GNN layers (tanh), one-hot input")
+ax2.set_title(f"{z_layers} untrained GNN layers ({z_activation.__name__}), {input_features} input")
 ax2.legend(title="club")
 fig.subplots_adjust(wspace=0.15)
 plt.show()
@@ -660,9 +683,9 @@ plt.show()
 
 # %% [markdown]
 # Look at the right panel: along the first principal component the two clubs occupy largely different regions,
-# but not cleanly. The labelled points are the two leaders and the members whose nearest neighbours in the
-# embedding are mostly from the other club — among them, oddly, the Officer himself (33), who lands next to
-# Mr. Hi's members 2 and 8. (Member 8 — person 9 in Zachary's 1-based numbering — is a famous borderline case:
+# but not cleanly. The labelled points are the two leaders, the members whose nearest neighbours in the
+# embedding are mostly from the other club — among them, oddly, the Officer himself (33) — and the Officer's two
+# nearest members, both of Mr. Hi's club in this run (2 and 8, printed above). (Member 8 — person 9 in Zachary's 1-based numbering — is a famous borderline case:
 # in Zachary's own analysis it was the one member whose choice the friendship structure did not predict.) Nothing was trained: the layers only summed random
 # vectors over neighbourhoods, and that alone pulled most friends together. The picture is also a single random
 # draw. Before we believe it, we should measure it and repeat it.
@@ -677,11 +700,13 @@ def same_club_rate(z, k=5):
     return same_club_fraction(z, k).mean()
 
 
-print("layers   tanh: mean [min - max] over 20 seeds   relu: mean")
+num_seeds = 20
+print(f"layers   tanh: mean [min - max] over {num_seeds} seeds   relu: mean")
 for L in range(5):
-    tanh_scores = [same_club_rate(untrained_embedding(karate, L, s)) for s in range(20)]
+    tanh_scores = [same_club_rate(untrained_embedding(karate, L, s)) for s in range(num_seeds)]
     relu_scores = [
-        same_club_rate(untrained_embedding(karate, L, s, activation=gl.relu)) for s in range(20)
+        same_club_rate(untrained_embedding(karate, L, s, activation=gl.relu))
+        for s in range(num_seeds)
     ]
     print(
         f"  {L}      {np.mean(tanh_scores):.2f} [{min(tanh_scores):.2f} - {max(tanh_scores):.2f}]"
@@ -734,13 +759,15 @@ plt.show()
 
 # %% [markdown]
 # With sum aggregation the aggregate grows with the degree: linearly when the features share a direction
-# (non-negative features all point into the same orthant), like $\sqrt{\text{degree}}$ when they are zero-mean and
+# (non-negative vectors all point into the same corner of the space, so they cannot cancel), like $\sqrt{\text{degree}}$ when they are zero-mean and
 # partly cancel. With the mean, non-negative features keep the same size whatever the degree; zero-mean ones
 # even shrink a little, like $1/\sqrt{\text{degree}}$, because averaging more independent vectors cancels more.
 # Either way the mean does not grow with the degree. With sum, the **hubs of a graph shout** — and the size of
 # a node's vector tells more about how many friends it has than about who they are.
 #
-# The effect compounds with depth. Stack 10 random layers on the karate club (16 features, Glorot weights, ReLU)
+# The effect compounds with depth. Stack 10 random layers on the karate club (16 features, ReLU, Glorot weights:
+# the initialisation of `gl.init_gnn_layer`, uniform in $\pm\sqrt{6 / (d_\text{in} + d_\text{out})}$, chosen so that a
+# layer roughly keeps the size of its input)
 # and track the average size of a node's features. We compare three aggregations: sum (`gl.gnn_layer`), mean,
 # and the **symmetric normalisation** of the GCN (Kipf & Welling, 2017), which weights the edge $j \to i$ by
 # $1/\sqrt{\tilde d_i \tilde d_j}$ with $\tilde d = $ degree $+ 1$ on the graph with self loops, and has no
@@ -786,20 +813,21 @@ for name, layer in layer_fns.items():
     for _ in range(num_layers):
         x = layer(gl.init_gnn_layer(rng, 16, 16), x, karate)
         norms[name].append(np.linalg.norm(x, axis=1).mean())
+shown = (1, num_layers // 2, num_layers)
 for name, values in norms.items():
-    print(
-        f"{name:20s} mean norm after 1, 5, 10 layers: {values[1]:10.3g} {values[5]:10.3g} {values[10]:10.3g}"
-    )
+    after = " ".join(f"{values[L]:10.3g}" for L in shown)
+    print(f"{name:20s} mean norm after {', '.join(map(str, shown))} layers: {after}")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.0))
-for (name, values), color in zip(norms.items(), ["C3", "C0", "C2"], strict=True):
-    ax.semilogy(range(num_layers + 1), values, "o-", label=name, color=color)
+colors = {"sum (gl.gnn_layer)": "C3", "mean": "C0", "GCN normalisation": "C2"}  # as in section 10
+for name, values in norms.items():
+    ax.semilogy(range(num_layers + 1), values, "o-", label=name, color=colors.get(name, "C1"))
 ax.yaxis.set_minor_locator(NullLocator())  # plain tick labels: 0.01, 1, 100, ...
 ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 ax.set_xlabel("number of layers")
 ax.set_ylabel("mean feature norm per node (log scale)")
-ax.set_title("10 random GNN layers on the karate club")
+ax.set_title(f"{num_layers} random GNN layers on the karate club")
 ax.legend()
 plt.show()
 
@@ -880,20 +908,23 @@ print("mean at node 0 and node 4:", gl.segment_mean(msg, count_graph.receivers, 
 #
 # Now $\mathcal{N}(0) = \{1, 3\}$ and $\mathcal{N}(3) = \{2\}$. Node 0: $(1, 0) + [(0, 1) + (0, 2)] + (0, -2) = (1, 1)$,
 # ReLU keeps it. Node 3: $(0, 2) + (1, 2) + (0, -2) = (1, 2)$. Nodes 1 and 2 are unchanged: $h' = [(1, 1), (2, 2),
-# (1, 2), (1, 2)]$. Every `assert_allclose(..., expected)` fails because `expected` is the old hand calculation —
-# the loop, the gather and the dense version still agree with each other. And the `A.T` cell of section 7 now
-# reports *no* changed rows: transposing the new adjacency gives exactly the old graph, whose answer is the
-# stored `expected`. A comparison is only as good as its reference.
+# (1, 2), (1, 2)]$. Three later cells stop with an `AssertionError`, each at its
+# `assert_allclose(..., expected)`: the loop cell (section 3), the gather + `segment_sum` cell (section 4) and the
+# `A @ (h V)` cell (section 5), because `expected` is still the old hand calculation — the loop, the gather and
+# the dense version agree with each other (the loop cell prints the new $h'$ before its check). Every other cell
+# runs: the plot's title now reads "one-way: 3→0". And the `A.T` cell of section 7 now reports *no* changed
+# rows, `[]`: transposing the new adjacency gives exactly the old graph, whose answer is the stored `expected`.
+# A comparison is only as good as its reference.
 # </details>
 #
 # **3. A bounded non-linearity.** In the cell that stacks 10 layers, add the entry
-# `"sum, tanh": lambda p, x, g: gl.gnn_layer(p, x, g, activation=np.tanh)` to `layer_fns`, as its last entry (and a fourth colour,
-# `"C1"`, to the plotting cell). *Predict* its curve: does the sum still explode? Then look at what the features
+# `"sum, tanh": lambda p, x, g: gl.gnn_layer(p, x, g, activation=np.tanh)` to `layer_fns`, as its last entry
+# (the plot gives it the colour `C1`). *Predict* its curve: does the sum still explode? Then look at what the features
 # of the hubs look like after 10 layers: `np.abs(x) > 0.99` per node against `deg`.
 #
 # <details><summary>Answer</summary>
 #
-# The curve is flat, around 3–3.5: $\tanh$ keeps every feature in $(-1, 1)$, so a node's norm can never exceed
+# The curve is flat, around 3–3.5 (3.07, 3.53, 3.51 after 1, 5, 10 layers): $\tanh$ keeps every feature in $(-1, 1)$, so a node's norm can never exceed
 # $\sqrt{16} = 4$. The explosion has not gone away, it has been hidden: the pre-activations of the hubs are huge,
 # so their features sit at $\pm 1$ — after 10 layers about 90 % of the features of nodes 0 and 33 exceed 0.99 in
 # absolute value, against none for the leaf. A saturated $\tanh$ carries little information (every large input
@@ -901,16 +932,17 @@ print("mean at node 0 and node 4:", gl.segment_mean(msg, count_graph.receivers, 
 # not replace normalising the aggregation.
 # </details>
 #
-# **4. Random instead of one-hot features.** In `untrained_embedding`, replace `np.eye(graph.num_nodes)` by
-# `rng.normal(size=(graph.num_nodes, 16))`. *Predict* the score at 0 layers and after 3 layers. Run the scoring
-# cell.
+# **4. Random instead of one-hot features.** In the cell that defines `untrained_embedding`, change
+# `input_features = "one-hot"` to `input_features = "random"` (each member then starts from 16 random numbers,
+# `rng.normal(size=(graph.num_nodes, d))`). *Predict* the score at 0 layers and after 3 layers. Run that cell, the
+# picture and the scoring cell.
 #
 # <details><summary>Answer</summary>
 #
-# At 0 layers the raw random features carry no information about the clubs, so the score stays near chance
-# (it fluctuates around 0.5 from seed to seed instead of being exactly 0.50). After a few layers it rises
-# again: the smoothing comes from the graph, not from the one-hot input — the input only has to make the nodes
-# *different* from each other.
+# At 0 layers the raw random features carry no information about the clubs, so the score stays near chance: 0.48
+# on average, but now it varies from seed to seed (0.42–0.55) instead of being exactly 0.50. After a few layers it
+# rises again, to 0.85 after 3 layers, as high as with one-hot input (0.86): the smoothing comes from the graph,
+# not from the one-hot input — the input only has to make the nodes *different* from each other.
 # </details>
 #
 # ## Discussion questions
@@ -925,12 +957,48 @@ print("mean at node 0 and node 4:", gl.segment_mean(msg, count_graph.receivers, 
 #    shows what sum aggregation does to a node that hears many others. With sum, what would "it" look like on the complete graph
 #    of a 500-word document? What does attention have to learn that the tree gives for free — and what can it
 #    learn that a fixed (and possibly wrong) parse cannot?
-# 3. **Does depth help or hurt?** In the karate scoring cell, extend `range(5)` to `range(12)`, then pass
-#    `layer=mean_gnn_layer` to `untrained_embedding` (its definition is in section 10; run that cell first). Does
-#    the same-club score keep rising, level off or fall? Repeated averaging pulls all nodes of a connected graph
-#    towards the same vector — the literature calls it *over-smoothing*. Does the Transformer, which averages over
-#    *all* words in every layer, face the same risk, and what in its block (notebook 05) counteracts it?
+# 3. **Does depth help or hurt?** Repeated averaging pulls all nodes of a connected graph towards the same
+#    vector — the literature calls it *over-smoothing*. Our same-club score cannot show it: it asks only *which*
+#    members are nearest, not how far apart they are. In the karate scoring cell, extend `range(5)` to
+#    `range(12)` and pass `layer=mean_gnn_layer` to the tanh `untrained_embedding` (its definition is in section
+#    10; run that cell first): the score keeps **rising**, to 0.89 at 11 layers. Averaging pulls friends together
+#    faster than it pulls the two clubs together, and the self term $h_i U$ with fresh random weights in every layer
+#    keeps putting differences back. To see the smoothing, measure the spread instead. Take
+#    `g = gl.add_self_loops(karate)` and `x = np.random.default_rng(0).normal(size=(34, 16))`, repeat plain
+#    averaging, `x = gl.segment_mean(x[g.senders], g.receivers, g.num_nodes)` (no weights, no self term), and
+#    print `np.linalg.norm(x - x.mean(axis=0), axis=1).mean() / np.linalg.norm(x, axis=1).mean()`: 0.98 at the
+#    start, 0.27 after 10 rounds, 0.003 after 50, $10^{-5}$ after 100 — every member ends with the same vector,
+#    while the same-club score stays at 0.95, because the last difference to vanish is the split into two clubs.
+#    Does the Transformer, which averages over *all* words in every layer, face the same risk, and what in its
+#    block (notebook 05) counteracts it?
 # 4. **Why is the Transformer hard to train?** The stacking cell shows sum aggregation exploding and GCN
 #    normalisation vanishing after 10 untrained layers. Change the seed, the width (16) or the init scale (multiply
 #    the weights by 0.5 or 2). How narrow is the range in which a deep stack keeps its scale? Relate this to
 #    LayerNorm's position (before or after the residual, notebook 05) and to learning-rate warm-up.
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group, and the blog post: <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - J. Gilmer et al., *Neural Message Passing for Quantum Chemistry*, ICML 2017 (message, aggregate, update):
+#   <https://arxiv.org/abs/1704.01212>
+# - P. W. Battaglia et al., *Relational inductive biases, deep learning, and graph networks*, 2018:
+#   <https://arxiv.org/abs/1806.01261>
+# - T. N. Kipf and M. Welling, *Semi-Supervised Classification with Graph Convolutional Networks*, ICLR 2017
+#   (the GCN normalisation): <https://arxiv.org/abs/1609.02907>, and Thomas Kipf's blog post on the karate club:
+#   <https://tkipf.github.io/graph-convolutional-networks/>
+# - K. Xu, W. Hu, J. Leskovec and S. Jegelka, *How Powerful are Graph Neural Networks?*, ICLR 2019 (sum vs mean,
+#   GIN): <https://arxiv.org/abs/1810.00826>
+# - W. W. Zachary, *An information flow model for conflict and fission in small groups*, Journal of
+#   Anthropological Research 33(4), 452–473, 1977: <https://doi.org/10.1086/jar.33.4.3629752>
+# - Q. Li, Z. Han and X.-M. Wu, *Deeper Insights into Graph Convolutional Networks for Semi-Supervised
+#   Learning*, AAAI 2018 (over-smoothing): <https://arxiv.org/abs/1801.07606>
+# - X. Glorot and Y. Bengio, *Understanding the difficulty of training deep feedforward neural networks*,
+#   AISTATS 2010 (the Glorot initialisation): <https://proceedings.mlr.press/v9/glorot10a.html>
+# - PyTorch Geometric, *Creating Message Passing Networks* (`message`, `aggregate`, `update`, `x_i`, `x_j`):
+#   <https://pytorch-geometric.readthedocs.io/en/latest/tutorial/create_gnn.html>
+# - jraph, `segment_sum` and `GraphsTuple`: <https://jraph.readthedocs.io/>, and
+#   `jax.ops.segment_sum`: <https://jax.readthedocs.io/en/latest/_autosummary/jax.ops.segment_sum.html>
+# - The course's notation, side by side with PyTorch, PyG, DGL, jraph and networkx:
+#   [docs/notation.md](../docs/notation.md)

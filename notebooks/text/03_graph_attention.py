@@ -26,6 +26,9 @@
 # j → i) and 02 (message passing as gather + `segment_sum`, `gl.propagate`, mean vs sum aggregation).
 # **Next:** 04 shows that the Transformer's self-attention is this layer with a dot-product score on
 # the complete graph.
+#
+# **Time:** about 55 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# [notation page](../docs/notation.md).
 
 # %%
 import matplotlib.pyplot as plt
@@ -52,7 +55,8 @@ gl.setup_notebook()
 # 3. **normalise** the scores over each receiver's incoming edges:
 #    $$\alpha_{ij} = \operatorname{softmax}_{j \in \mathcal{N}(i)}\, e_{ij}
 #      = \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})};$$
-# 4. **aggregate** a weighted sum, add the bias, apply the non-linearity (ELU by default):
+# 4. **aggregate** a weighted sum, add the bias, apply the non-linearity (by default the ELU,
+#    $x$ for $x > 0$ and $e^x - 1$ otherwise):
 #    $$h_i' = \sigma\Big(\sum_{j \in \mathcal{N}(i)} \alpha_{ij}\, z_j + b\Big).$$
 #
 # There is no separate self term $h_i U$: a word hears itself only through a **self loop** $i \to i$,
@@ -90,6 +94,7 @@ print("'sat' hears:", [words[j] for j in tree.senders[tree.receivers == sat]])
 
 # %%
 small_words = ["sat", "cat", "mat", "tired"]
+sat_small = small_words.index("sat")  # the receiver we follow
 star = gl.add_self_loops(
     gl.Graph(senders=[1, 2, 3, 0, 0, 0], receivers=[0, 0, 0, 1, 2, 3], num_nodes=4)
 )
@@ -165,8 +170,8 @@ params_small = {
     "b": np.zeros(2),
 }
 np.testing.assert_allclose(gl.gat_layer(params_small, z_small, star, activation=None), out_small)
-print("GAT output for 'sat':  ", out_small[0])
-print("mean output for 'sat': ", mean_small[0])
+print("GAT output for 'sat':  ", out_small[sat_small])
+print("mean output for 'sat': ", mean_small[sat_small])
 
 # %% [markdown]
 # In the picture each neighbour of "sat" is a point $z_j$ whose size shows $\alpha_{\text{sat},j}$.
@@ -174,10 +179,12 @@ print("mean output for 'sat': ", mean_small[0])
 # attention output is pulled towards the loudest sender.
 
 # %%
-fig, ax = plt.subplots(figsize=(5.2, 4.2))
-alpha_sat = alpha_small[star.receivers == 0]  # sat's incoming edges, senders in sorted order
-senders_sat = star.senders[star.receivers == 0]
+in_sat = star.receivers == sat_small  # sat's incoming edges, senders in sorted order
+alpha_sat, senders_sat = alpha_small[in_sat], star.senders[in_sat]
 sizes = 2000 * alpha_sat + 20  # marker area in points^2
+centre = z_small[senders_sat].mean(axis=0)
+
+fig, ax = plt.subplots(figsize=(5.6, 4.2))
 ax.scatter(
     *z_small[senders_sat].T,
     s=sizes,
@@ -186,30 +193,40 @@ ax.scatter(
     label=r"$z_j$, area $\propto \alpha_{\mathrm{sat},j}$",
 )
 for j, a, size in zip(senders_sat, alpha_sat, sizes, strict=True):
-    label = f"{small_words[j]}  α={a:.3f}"
+    side = 1 if z_small[j, 0] >= centre[0] else -1  # label on the side away from the centre
     ax.annotate(
-        label,
+        f"{small_words[j]}  α={a:.3f}",
         z_small[j],
-        xytext=(0, np.sqrt(size) / 2 + 3),
+        xytext=(side * (np.sqrt(size) / 2 + 4), 0),  # just outside the marker
         textcoords="offset points",
-        ha="center",
+        ha="left" if side > 0 else "right",
+        va="center",
     )
 ax.scatter(
-    *mean_small[0], marker="x", s=80, color="0.3", label="mean of the $z_j$ (plain GNN, mean)"
+    *mean_small[sat_small],
+    marker="x",
+    s=80,
+    color="0.3",
+    label="mean of the $z_j$ (plain GNN, mean)",
 )
 ax.scatter(
-    *out_small[0],
+    *out_small[sat_small],
     marker="*",
     s=200,
     color="C3",
     label=r"$\sum_j \alpha_{\mathrm{sat},j} z_j$ (GAT)",
 )
-ax.set_xlim(-1.6, 2.4)
-ax.set_ylim(-1.5, 2.3)
+if np.ptp(alpha_sat) < 1e-12:  # all weights equal
+    title = f"Receiver '{small_words[sat_small]}': equal weights, the output is the mean"
+else:
+    loudest = small_words[senders_sat[alpha_sat.argmax()]]
+    title = f"Receiver '{small_words[sat_small]}': attention pulls the output towards '{loudest}'"
+ax.set_xlim(-2.8, 2.8)
+ax.set_ylim(-1.5, 2.0)
 ax.set_xlabel("feature 0")
 ax.set_ylabel("feature 1")
-ax.set_title("Receiver 'sat': attention pulls the output towards 'mat'")
-ax.legend(loc="upper left", fontsize=8, markerscale=0.5)
+ax.set_title(title, fontsize=10)
+ax.legend(loc="lower right", fontsize=8, markerscale=0.5)
 plt.show()
 
 # %% [markdown]
@@ -243,17 +260,15 @@ def naive_segment_softmax(logits, receivers, num_nodes):
     return ex / gl.segment_sum(ex, receivers, num_nodes)[receivers]
 
 
-cases = [
-    ("float64, logits + 1000", e_small + 1000.0),
-    ("float32, logits + 100 ", (e_small + 100.0).astype(np.float32)),
-    ("float64, logits - 1000", e_small - 1000.0),
-]
-for name, logits in cases:
+cases = [(np.float64, 1000.0), (np.float32, 100.0), (np.float64, -1000.0)]  # (dtype, shift)
+for dtype, shift in cases:
+    logits = (e_small + shift).astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         naive = naive_segment_softmax(logits, star.receivers, 4)
         largest_exp = np.exp(logits).max()
+    name = f"{np.dtype(dtype).name}, logits {shift:+g}"
     print(
-        f"{name}: max exp = {largest_exp:.4g}, naive alpha for 'sat': {naive[:4]}  -> NaN: {np.isnan(naive).any()}"
+        f"{name:22s}: max exp = {largest_exp:.4g}, naive alpha for 'sat': {naive[in_sat]}  -> NaN: {np.isnan(naive).any()}"
     )
 
 # %% [markdown]
@@ -262,12 +277,14 @@ for name, logits in cases:
 # least one exactly 0, so the denominator lies between 1 and $|\mathcal{N}(i)|$: neither can happen.
 
 # %%
-for name, logits in cases:
+for dtype, shift in cases:
+    logits = (e_small + shift).astype(dtype)
     stable = my_segment_softmax(logits, star.receivers, 4)
     np.testing.assert_allclose(stable, gl.segment_softmax(logits, star.receivers, 4), rtol=1e-6)
     close = np.abs(stable - alpha_small).max() < 1e-6
+    name = f"{np.dtype(dtype).name}, logits {shift:+g}"
     print(
-        f"{name}: stable alpha for 'sat': {stable[:4]}  equal to the original within 1e-6: {close}"
+        f"{name:22s}: stable alpha for 'sat': {stable[in_sat]}  equal to the original within 1e-6: {close}"
     )
 
 # %% [markdown]
@@ -280,10 +297,16 @@ for name, logits in cases:
 # What if a node has **no** incoming edge — say "tired" still sends to "sat" but hears nobody, not even
 # itself? Its segment is empty: there is no score to normalise and nothing to sum. `gl.segment_max`
 # and `gl.segment_sum` return 0 for an empty segment, so the node's aggregate is 0 and no NaN appears.
-# A dense, masked softmax that is not careful divides $0/0$ for that row instead:
+# A dense, masked softmax that is not careful gets NaN for that row instead, whichever way it
+# computes: the masked scores of an empty row are all $-\infty$, so its max is $-\infty$ and
+# subtracting it gives $-\infty - (-\infty) = \text{NaN}$; without the subtraction every
+# $\exp(-\infty) = 0$ and the division is $0 / 0 = \text{NaN}$. The cell shows both:
 
 # %%
-keep = star.receivers != 3  # drop the edges into 'tired' (sat -> tired and tired -> tired)
+tired_small = small_words.index("tired")
+keep = (
+    star.receivers != tired_small
+)  # drop the edges into 'tired' (sat -> tired and tired -> tired)
 one_way = gl.Graph(star.senders[keep], star.receivers[keep], 4)
 print("in-degree:", dict(zip(small_words, one_way.in_degree.tolist(), strict=True)))
 out_one_way = gl.gat_layer(params_small, z_small, one_way, activation=None)
@@ -292,15 +315,20 @@ print("GAT output per node:\n", out_one_way)
 scores = np.where(one_way.adjacency(dtype=bool), 0.0, -np.inf)  # a dense, masked score matrix
 with np.errstate(invalid="ignore"):
     row_max = scores.max(axis=1, keepdims=True)  # -inf for the empty row
-    dense_naive = np.exp(scores - row_max)  # -inf - (-inf) = NaN
-print("careless dense softmax, row 'tired':", dense_naive[3], "-> NaN")
+    ex = np.exp(scores - row_max)  # -inf - (-inf) = NaN
+    with_max = ex / ex.sum(axis=1, keepdims=True)
+    ex = np.exp(scores)  # exp(-inf) = 0: the empty row is all zeros
+    without_max = ex / ex.sum(axis=1, keepdims=True)  # 0 / 0 = NaN
+print(f"careless dense softmax, row '{small_words[tired_small]}':")
+print("  max subtracted (-inf - (-inf)):", with_max[tired_small])
+print("  max not subtracted (0 / 0):    ", without_max[tired_small])
 
 
 # %% [markdown]
 # ## 5 · A full GAT layer by hand, on the dependency tree
 #
-# Now the real thing: the 10-word sentence, the tree with self loops, random 8-d features and the
-# module's initialiser (Glorot weights, zero bias). With $H$ heads, `W` holds the $H$ projections side
+# Now the real thing: the 10-word sentence, the tree with self loops, random 8-d features and the module's initialiser (zero bias, and Glorot weights: uniform in $\pm\sqrt{6 / (d_\text{in} + d_\text{out})}$,
+# width-dependent so that a layer roughly keeps the scale of its input). With $H$ heads, `W` holds the $H$ projections side
 # by side, `(d_in, H * d_out)`; reshaping $z$ to `(n, H, d_out)` separates them, and `a_src`, `a_dst`
 # are `(H, d_out)`: one score vector per head. Our function handles any $H$; we start with one.
 #
@@ -341,11 +369,11 @@ np.testing.assert_allclose(
 print("by hand == gl.gat_layer (no activation, and with ELU); alpha:", alpha1.shape)
 
 # %% [markdown]
-# Which of its neighbours does "sat" listen to, and which do "it" and "tired" listen to? Each block
-# below is one receiver's segment of `alpha`; each block sums to 1.
+# Whom do the words listen to? Each block below is one receiver's segment of `alpha` (its incoming
+# edges, senders in sorted order); each block sums to 1.
 
 # %%
-for word in ("sat", "it", "tired"):
+for word in ("the", "cat", "sat", "it", "tired"):  # "the": the first of the two
     i = words.index(word)
     row = tree.receivers == i
     pairs = ", ".join(
@@ -356,7 +384,8 @@ for word in ("sat", "it", "tired"):
 # %% [markdown]
 # `gl.draw_attention` draws every edge $j \to i$ separately, with width and opacity proportional to
 # $\alpha_{ij}$: edges from an earlier to a later word are arcs above the sentence, edges pointing
-# back are arcs below, self loops are rings.
+# back are arcs below, self loops are rings. It is an overview: to read a weight, use the printed
+# blocks above, or `receiver=` (section 7).
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 3.4))
@@ -435,8 +464,8 @@ print(
 # %% [markdown]
 # The module refuses the 1-d halves at once, naming the argument and its shape: a score vector is
 # `(H, d_out)`, one row per head, even when $H = 1$.
-# No shape check can catch swapped halves — both are `(1, 4)` — which is why notation.md records that
-# the paper's first half is $a_\text{dst}$, the receiver's.
+# No shape check can catch swapped halves — both are `(1, 4)` — which is why the [notation page](../docs/notation.md)
+# records that the paper's first half is $a_\text{dst}$, the receiver's.
 
 # %% [markdown]
 # ## 7 · Several heads: concatenate or average
@@ -482,19 +511,29 @@ for k in range(H):
     print(f"head {k}: ", "  ".join(f"{a:6.3f}" for a in alpha3[row, k]))
 
 # %% [markdown]
-# The three heads disagree about what matters to "sat". Drawn on the sentence, heads 0 and 1:
+# The heads disagree about what matters to "sat". Drawn on the sentence: heads 0 and 1, only the
+# edges into one word (`receiver=focus`), each labelled with its weight, the numbers of the table
+# above. Change `focus` to read another word's edges.
 
 # %%
-fig, (ax0, ax1) = plt.subplots(2, 1, figsize=(11, 4.5))
-gl.draw_attention(graph, alpha3, words, head=0, ax=ax0, title="head 0")
-gl.draw_attention(graph, alpha3, words, head=1, ax=ax1, title="head 1")
-fig.suptitle("Two heads of one GAT layer on the same tree: width ∝ α_ij", y=1.02)
+focus = sat  # whose incoming edges to draw; try words.index("mat")
+fig, axes = plt.subplots(2, 1, figsize=(11, 4.8))
+for k, ax in zip(range(H), axes):  # heads 0 and 1
+    gl.draw_attention(
+        graph,
+        alpha3,
+        words,
+        head=k,
+        ax=ax,
+        receiver=focus,
+        title=f"head {k}: edges into '{words[focus]}'",
+    )
+fig.suptitle("Two heads of one GAT layer, one receiver: width ∝ α_ij", y=1.02)
 plt.show()
 
 # %% [markdown]
-# Same edges, different weights: for example compare the arcs into "sat" and into "mat". Each head
-# can specialise in a different relation — after training; here the weights are random, so the
-# difference is only a hint of the capacity.
+# Same edges, different weights. Each head can specialise in a different relation — after training;
+# here the weights are random, so the difference is only a hint of the capacity.
 #
 # The same weights as matrices: `gl.edge_weights_to_dense(graph, alpha)` scatters the `(E, H)`
 # per-edge weights into `(H, n, n)` with row = receiver $i$, column = sender $j$ (the orientation of
@@ -508,8 +547,11 @@ print(
 )
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.5))
-gl.attention_heatmap(dense3[0], words, ax=ax0, title="head 0: α_ij (0 off the tree)")
-gl.attention_heatmap(dense3[1], words, ax=ax1, title="head 1: α_ij (0 off the tree)")
+no_edge = n * n - graph.num_edges  # cells without an edge j -> i: weight 0
+for k, ax in zip(range(H), (ax0, ax1)):  # heads 0 and 1
+    gl.attention_heatmap(
+        dense3[k], words, ax=ax, title=f"head {k}: α_ij (0 in the {no_edge} cells without an edge)"
+    )
 plt.tight_layout()
 plt.show()
 
@@ -597,6 +639,7 @@ same_order = all(
     for i in range(n)
 )
 print("every GAT row ranks the senders exactly like d_j = a_src . z_j:", same_order)
+print("all rows of the GAT attention are equal:", np.allclose(gat_alpha, gat_alpha[0], atol=1e-12))
 
 # %% [markdown]
 # The softmax keeps the order of the scores, so we can look at the attention weights directly. A
@@ -685,7 +728,7 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #
 # 2. **A straight LeakyReLU.** In section 9, change `slope = 0.2` to `slope = 1.0` (the LeakyReLU becomes
 #    the identity). Predict: does every receiver now rank its neighbours identically? What do the rows of
-#    the GAT heatmap look like? Run to check.
+#    the GAT heatmap look like? Run the cell and the heatmap to check.
 #
 #    <details><summary>Answer</summary>
 #
@@ -698,16 +741,16 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #    </details>
 #
 # 3. **One loud word.** In section 5, right after `h = rng.normal(...)`, add `h[words.index("cat")] *= 10`.
-#    Predict how the attention that "sat" (printed) and "the" (the drawing) pay to "cat" changes (hint:
+#    Predict how the attention that "sat" and the first "the" pay to "cat" changes (hint:
 #    it depends on the sign of $a_\text{src} \cdot z_\text{cat}$; print it with
-#    `(h @ params["W"])[1] @ params["a_src"][0]`). Run the rest of section 5 to check.
+#    `(h @ params["W"])[words.index("cat")] @ params["a_src"][0]`). Run the rest of section 5 and the printed blocks to check.
 #
 #    <details><summary>Answer</summary>
 #
 #    $z_\text{cat}$ and therefore $d_\text{cat} = a_\text{src} \cdot z_\text{cat}$ scale by 10. With these
 #    weights $d_\text{cat} \approx 0.47 > 0$ becomes $4.7$, so "cat" wins every segment it is in: "sat"
-#    pays it about 0.96 instead of 0.27, "the" about 0.99 instead of 0.67, and "cat" attends to itself
-#    with 0.99. (Had $d_\text{cat}$ been negative, its share would have dropped to almost 0.) Scaling a
+#    pays it 0.963 instead of 0.274, the first "the" 0.993 instead of 0.669, and "cat" attends to itself
+#    with 0.987 instead of 0.490. (Had $d_\text{cat}$ been negative, its share would have dropped to almost 0.) Scaling a
 #    feature vector makes a word shout or whisper — which is also why unnormalised features make
 #    attention saturate.
 #    </details>
@@ -717,8 +760,8 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #
 #    <details><summary>Answer</summary>
 #
-#    With 700 the largest logit is 703 < 709.78: `exp` stays finite (about $10^{305}$) and the naive result
-#    is correct. With 707 the largest logit is 710 > 709.78: `exp` of "mat"'s score overflows, the sum is `inf`, the
+#    With 700 the largest logit is 703 < 709.78: `exp` stays finite ($e^{703} \approx 2 \cdot 10^{305}$) and
+#    the naive result is correct. With 707 the largest logit is 710 > 709.78: `exp` of "mat"'s score overflows, the sum is `inf`, the
 #    other three weights become finite / `inf` = 0 and "mat"'s `inf / inf` = NaN.
 #    The stable version works for any shift.
 #    </details>
@@ -745,3 +788,23 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #    the drawing: attention becomes nearly one-hot, and a saturated softmax passes almost no gradient.
 #    How do the Transformer's $1/\sqrt{d_k}$ (notebook 04), normalisation layers and learning-rate warm-up
 #    (notebook 05) keep the logits in a trainable range?
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group and blog post (2020): <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - Petar Veličković, Guillem Cucurull, Arantxa Casanova, Adriana Romero, Pietro Liò, Yoshua Bengio, *Graph
+#   Attention Networks*, ICLR 2018: [arXiv:1710.10903](https://arxiv.org/abs/1710.10903)
+# - Shaked Brody, Uri Alon, Eran Yahav, *How Attentive are Graph Attention Networks?* (GATv2), ICLR 2022:
+#   [arXiv:2105.14491](https://arxiv.org/abs/2105.14491)
+# - Ashish Vaswani et al., *Attention Is All You Need*, NeurIPS 2017 (the dot-product score of section 9):
+#   [arXiv:1706.03762](https://arxiv.org/abs/1706.03762)
+# - Xavier Glorot, Yoshua Bengio, *Understanding the difficulty of training deep feedforward neural networks*,
+#   AISTATS 2010 (the initialiser): <https://proceedings.mlr.press/v9/glorot10a.html>
+# - Djork-Arné Clevert, Thomas Unterthiner, Sepp Hochreiter, *Fast and Accurate Deep Network Learning by
+#   Exponential Linear Units (ELUs)*, ICLR 2016: [arXiv:1511.07289](https://arxiv.org/abs/1511.07289)
+# - PyTorch Geometric's layers, which `gl.gat_layer` follows: [`GATConv`](https://pytorch-geometric.readthedocs.io/en/latest/generated/torch_geometric.nn.conv.GATConv.html)
+#   and [`GATv2Conv`](https://pytorch-geometric.readthedocs.io/en/latest/generated/torch_geometric.nn.conv.GATv2Conv.html)
+# - The course's notation, and the same symbols in the papers and libraries: [notation page](../docs/notation.md)
+#

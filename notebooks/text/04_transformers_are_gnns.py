@@ -25,6 +25,9 @@
 # **Prerequisites.** Notebook 02 (message passing, `gl.propagate`, and why the talk's $U h_i$ is our
 # `h_i @ U`) and notebook 03 (graph attention, `gl.segment_softmax`, `gl.draw_attention`). Notebook 05 builds
 # the full Transformer block (multiple heads, LayerNorm, residuals, FFN) on what we do here.
+#
+# **Time:** about 60 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# [notation page](../docs/notation.md).
 
 # %%
 import matplotlib.pyplot as plt
@@ -51,6 +54,12 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 #   \alpha_{ij} = \operatorname{softmax}_{j \in S}\left(\frac{q_i \cdot k_j}{\sqrt{d}}\right)
 #   = \frac{\exp(q_i \cdot k_j / \sqrt{d})}{\sum_{j' \in S} \exp(q_i \cdot k_{j'} / \sqrt{d})}, \qquad
 #   h_i' = \sum_{j \in S} \alpha_{ij}\, v_j .$$
+#
+# **One number, three names.** $d$ is the width of the queries and keys. The Transformer paper calls it
+# $d_k$ (section 6 uses that name), and a layer with several heads (notebook 05) gives each head
+# $d_\text{head} = d_\text{model} / H$ features and divides by $\sqrt{d_\text{head}}$. In this notebook there is
+# one head whose queries are as wide as the features, so $d = d_k = d_\text{head}$: whenever you meet one of the
+# three, it is the width of the vectors in the dot product.
 #
 # Word $i$ *asks* with its query $q_i$, every word $j$ *answers* with its key $k_j$; the better they match,
 # the more of $j$'s value $v_j$ flows into $i$. In the language of the course, $j$ is a **sender**, $i$ a
@@ -154,7 +163,11 @@ W_Q, W_K, W_V = (rng.normal(size=(d, d)) / np.sqrt(d) for _ in range(3))
 q, k, v = h @ W_Q, h @ W_K, h @ W_V
 print(" ".join(words))
 print("h:", h.shape, "  q, k, v:", q.shape)
-print("the two 'the's have the same features:", np.array_equal(h[0], h[4]))
+the_1, the_2 = [i for i, word in enumerate(words) if word == "the"]  # positions of the two "the"s
+print(
+    f"the two 'the's (positions {the_1}, {the_2}) have the same features:",
+    np.array_equal(h[the_1], h[the_2]),
+)
 
 # %% [markdown]
 # **The loop**, one receiver at a time, exactly as the equation reads: for word $i$, score every word
@@ -247,16 +260,34 @@ np.testing.assert_allclose(out_mp, out_dense, atol=1e-12, rtol=0)
 print("gather -> segment_softmax -> propagate == softmax(QK^T / sqrt(d)) V: True")
 
 # %% [markdown]
-# Three pictures of one computation. Top: the 100 edges of the complete graph, each drawn with the weight
-# its receiver gives it (arcs above the words carry messages rightwards, $j < i$; arcs below carry them
-# leftwards). Bottom: the weights as the dense Transformer computes them, and as the graph layer computes
-# them, scattered back into a matrix with `gl.edge_weights_to_dense`.
+# Three pictures of one computation. The complete graph has 100 edges; drawn all at once, with a width
+# for each weight, they hide each other. So the graph picture draws parts of it: top, only the edges into
+# one word, "it" (`receiver=`), each labelled with its weight (the row of "it" in the matrices below shows
+# the same numbers as colours); middle, each word's strongest incoming edge (`top_k=1`). Arcs above the words carry
+# messages rightwards ($j < i$), arcs below leftwards. Bottom: all the weights, as the dense Transformer
+# computes them and as the graph layer computes them, scattered back into a matrix with
+# `gl.edge_weights_to_dense`.
 
 # %%
-fig, ax = plt.subplots(figsize=(10.5, 3.0))
+it = words.index("it")
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10.5, 5.8))
 gl.draw_attention(
-    complete, alpha_graph, words, ax=ax, title="self-attention as a graph: 100 weighted edges j → i"
+    complete,
+    alpha_graph,
+    words,
+    ax=ax1,
+    receiver=it,
+    title=f"the {complete.in_degree[it]} edges j → '{words[it]}' of the complete graph",
 )
+gl.draw_attention(
+    complete,
+    alpha_graph,
+    words,
+    ax=ax2,
+    top_k=1,
+    title=f"every word's strongest incoming edge (top_k=1): {n} of the {complete.num_edges} edges",
+)
+plt.tight_layout()
 plt.show()
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
@@ -269,8 +300,7 @@ plt.show()
 
 # %% [markdown]
 # The two matrices are the same picture, pixel for pixel, because they are the same numbers. The graph
-# drawing is the honest one about what a Transformer is: a dense web of messages, each word hearing all
-# others with a weight it chooses itself. Notice also that the two "the" rows are identical: the two words
+# drawings say what a Transformer is: every word hears every word, with a weight it chooses itself. Notice also that the two "the" rows are identical: the two words
 # have the same features, so they ask the same question and get the same answer. Keep that in mind.
 
 # %% [markdown]
@@ -303,7 +333,7 @@ everyone = gl.complete_graph(n, self_loops=False)
 gnn_params = gl.init_gnn_layer(np.random.default_rng(1), d, d)
 
 h_poked = h.copy()
-h_poked[9] += 1.0  # change "tired"
+h_poked[words.index("tired")] += 1.0  # change "tired"
 for name, graph in [("window graph, radius 1", window), ("complete graph", everyone)]:
     before = gl.gnn_layer(gnn_params, h, graph)
     after = gl.gnn_layer(gnn_params, h_poked, graph)
@@ -327,8 +357,8 @@ messages = gl.propagate(
     complete, (h @ V)[complete.senders]
 )  # sum_{j in S} h_j V at every receiver i
 print("every word receives the same aggregated message:", np.allclose(messages, messages[0]))
-print("message at 'the':", messages[0].round(2))
-print("message at 'it': ", messages[7].round(2))
+for i in (0, words.index("it")):
+    print(f"message at {words[i]!r}:".ljust(18), messages[i].round(2))
 
 # %% [markdown]
 # **Axis 2, the weighting.** Attention replaces the equal weights by $\alpha_{ij}$ computed from the features,
@@ -385,7 +415,7 @@ for name, layer, graph_name in models:
 # single layer, and the *layer function* decides whether the weights are fixed or computed. The Transformer
 # is the one model with both "all of S" and "attention". A dot-product attention layer on a window graph,
 # the row in between, is a local Transformer, the idea behind sliding-window attention in long-document
-# models, and a close cousin of the GAT.
+# models (Longformer, Beltagy et al. 2020), and a close cousin of the GAT.
 
 # %% [markdown]
 # ## 6 · Why divide by $\sqrt{d_k}$?
@@ -417,12 +447,12 @@ print("\n".join(lines))
 # $n = 10$ words with unit-variance queries and keys, and measure three things about each row of weights,
 # with and without the scaling:
 #
-# - the **entropy** $-\sum_j \alpha_{ij} \log \alpha_{ij}$: $\log 10 = 2.30$ for uniform attention, 0 for attention
+# - the **entropy** $-\sum_j \alpha_{ij} \log \alpha_{ij}$ (natural logarithm, so in *nats*): $\log 10 = 2.30$ for uniform attention, 0 for attention
 #   on a single word;
 # - the **largest weight** $\max_j \alpha_{ij}$: $0.1$ for uniform, 1 for a single word;
 # - the size of the softmax's **gradient**. With $s_j$ the scores of one row, $\partial \alpha_j / \partial s_{j'} =
 #   \alpha_j (\delta_{jj'} - \alpha_{j'})$, the Jacobian $J = \operatorname{diag}(\alpha) - \alpha^\top \alpha$ (with $\alpha$ a row); we plot
-#   its Frobenius norm $\lVert J \rVert_F$.
+#   its Frobenius norm $\lVert J \rVert_F$, the square root of the sum of its squared entries.
 #
 # The unscaled attention is the module's scaled attention fed with $q \sqrt{d_k}$, which cancels the division.
 
@@ -435,26 +465,27 @@ def row_stats(alpha):
 
 
 rng = np.random.default_rng(4)
+n_r = 10  # words per random sentence
 dims = 2 ** np.arange(10)  # d_k = 1, 2, 4, ..., 512
 stats = {"scaled": [], "unscaled": []}
 for d_k in dims:
-    q_r = rng.normal(size=(100, 10, 1, d_k))  # 100 sentences, 10 words, H = 1
-    k_r = rng.normal(size=(100, 10, 1, d_k))
-    v_r = np.zeros((100, 10, 1, 1))  # the values do not matter for the weights
+    q_r = rng.normal(size=(100, n_r, 1, d_k))  # 100 sentences, n_r words, H = 1
+    k_r = rng.normal(size=(100, n_r, 1, d_k))
+    v_r = np.zeros((100, n_r, 1, 1))  # the values do not matter for the weights
     _, a_scaled = gl.scaled_dot_product_attention(q_r, k_r, v_r)
     _, a_raw = gl.scaled_dot_product_attention(q_r * np.sqrt(d_k), k_r, v_r)  # scores q.k, unscaled
     stats["scaled"].append(row_stats(a_scaled))
     stats["unscaled"].append(row_stats(a_raw))
-stats = {key: np.array(val) for key, val in stats.items()}  # (10 dims, 3 statistics)
+stats = {key: np.array(val) for key, val in stats.items()}  # (len(dims), 3 statistics)
 
 for key in stats:
     ent, top, grad = stats[key][-1]
-    print(f"d_k = 512, {key:8s}: entropy {ent:.2f}, max weight {top:.2f}, ||J|| {grad:.3f}")
+    print(f"d_k = {dims[-1]}, {key:8s}: entropy {ent:.2f}, max weight {top:.2f}, ||J|| {grad:.3f}")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.5))
 labels = ["entropy of a row of α (nats)", "largest weight max_j α_ij", "softmax gradient ‖J‖_F"]
-uniform = [np.log(10), 0.1, np.sqrt(0.09)]  # the values for uniform attention over 10 words
+uniform = [np.log(n_r), 1 / n_r, np.sqrt(n_r - 1) / n_r]  # the values for uniform attention
 for m, (ax, label) in enumerate(zip(axes, labels, strict=True)):
     ax.plot(dims, stats["scaled"][:, m], "o-", label="scaled: q·k / √d_k")
     ax.plot(dims, stats["unscaled"][:, m], "s--", label="unscaled: q·k")
@@ -494,11 +525,9 @@ plt.show()
 # `gl.causal_graph(n)`.
 
 # %%
-mask = np.tril(np.ones((n, n), dtype=bool))  # mask[i, j] = (j <= i)
+mask = np.tril(np.ones((n, n), dtype=bool))  # mask[i, j] = (j <= i): the causal mask
 causal = gl.causal_graph(n)
-print(
-    "the causal mask is the causal graph's adjacency:", np.array_equal(mask, causal.adjacency() > 0)
-)
+print("mask == causal.adjacency() > 0:", np.array_equal(mask, causal.adjacency() > 0))
 print(
     causal,
     f"(the dense version scores all {n * n} pairs, then throws {n * n - causal.num_edges} away)",
@@ -510,11 +539,17 @@ np.testing.assert_allclose(out_causal, out_masked, atol=1e-12, rtol=0)
 np.testing.assert_allclose(
     gl.edge_weights_to_dense(causal, alpha_causal), w_masked, atol=1e-12, rtol=0
 )
-print("masked dense attention == graph attention on the causal graph: True")
+print("masked dense attention == graph attention on the graph `causal`: True")
 
 # %%
+np.testing.assert_array_equal(w_masked[0][~mask], 0)  # a blocked pair gets exactly 0
 fig, ax = plt.subplots(figsize=(5.6, 4.4))
-gl.attention_heatmap(w_masked[0], words, ax=ax, title="causal attention: the upper triangle is 0")
+gl.attention_heatmap(
+    w_masked[0],
+    words,
+    ax=ax,
+    title=f"attention under `mask`: its {(~mask).sum()} blocked cells are 0",
+)
 plt.show()
 
 # %% [markdown]
@@ -523,6 +558,27 @@ plt.show()
 # picture, every arc would point rightwards: information only flows forward in the sentence (draw it with
 # `gl.draw_attention(causal, alpha_causal, words)` if you like). Changing the graph changed nothing else in
 # the computation.
+
+# %% [markdown]
+# **If you use PyTorch, mind the sign of the mask.** The course's mask says `True` = *may attend*,
+# like the boolean `attn_mask` of `torch.nn.functional.scaled_dot_product_attention`. But
+# `torch.nn.MultiheadAttention` and `torch.nn.TransformerEncoderLayer` (`attn_mask`, `src_mask`, and
+# `key_padding_mask`) read a boolean `True` as **blocked**, the opposite. The conversion is one
+# negation, `~mask`. Passing a mask of one convention where the other is expected raises no error; it
+# just inverts the graph, as the last lines show:
+
+# %%
+torch_mask = ~mask  # for nn.MultiheadAttention(attn_mask=...): True = blocked
+print("course mask, row of the first word (1 = may attend):", mask[0].astype(int))
+print("PyTorch's attn_mask, same row       (1 = blocked):   ", torch_mask[0].astype(int))
+np.testing.assert_array_equal(~torch_mask, mask)  # and back
+
+_, w_inverted = gl.scaled_dot_product_attention(q3, k3, v3, mask=torch_mask)  # the wrong convention
+for i in (0, n - 1):
+    print(
+        f"PyTorch's mask read as ours: {words[i]!r} attends to",
+        [words[j] for j in np.flatnonzero(w_inverted[0, i] > 0)],
+    )
 
 # %% [markdown]
 # ### Three mistakes with masks
@@ -554,7 +610,10 @@ except ValueError as e:
 _, w_wrong = gl.scaled_dot_product_attention(q3, k3, v3, mask=mask.T)
 print("weight above the diagonal, correct mask:   ", f"{np.triu(w_masked[0], 1).sum():.4f}")
 print("weight above the diagonal, transposed mask:", f"{np.triu(w_wrong[0], 1).sum():.4f}")
-print("'the' (first word) now attends to:", [words[j] for j in np.flatnonzero(w_wrong[0, 0] > 0)])
+print(
+    f"{words[0]!r} (first word) now attends to:",
+    [words[j] for j in np.flatnonzero(w_wrong[0, 0] > 0)],
+)
 
 # %% [markdown]
 # **A word with nothing to attend to.** Take the causal mask without the diagonal (each word sees only
@@ -567,10 +626,10 @@ strict = np.tril(np.ones((n, n), dtype=bool), k=-1)  # j < i: word 0 sees nothin
 naive_scores = np.where(strict, q @ k.T / np.sqrt(d), -np.inf)
 with np.errstate(over="ignore", invalid="ignore"):
     naive = np.exp(naive_scores) / np.exp(naive_scores).sum(axis=1, keepdims=True)
-print("textbook softmax, row of 'the':", naive[0, :4], "...")
+print(f"textbook softmax, row of {words[0]!r}:", naive[0, :4], "...")
 
 out_strict, _ = gl.scaled_dot_product_attention(q3, k3, v3, mask=strict)
-print("module, output of 'the':      ", out_strict[0, 0, :4], "...")
+print(f"module, output of {words[0]!r}:      ", out_strict[0, 0, :4], "...")
 print("any NaN in the module's output:", bool(np.isnan(out_strict).any()))
 
 # %% [markdown]
@@ -603,7 +662,9 @@ print("attention(P h) == P attention(h): True, the outputs just move with their 
 
 # %%
 s1 = words[:6]  # the cat sat on the mat
-swap = [0, 5, 2, 3, 4, 1]  # exchange "cat" and "mat"
+i_cat, i_mat = s1.index("cat"), s1.index("mat")
+swap = list(range(len(s1)))
+swap[i_cat], swap[i_mat] = i_mat, i_cat  # exchange "cat" and "mat"
 s2 = [s1[j] for j in swap]  # the mat sat on the cat
 out1, a1 = gl.self_attention(embed(s1), W_Q, W_K, W_V)
 out2, a2 = gl.self_attention(embed(s2), W_Q, W_K, W_V)
@@ -611,11 +672,11 @@ np.testing.assert_allclose(out2, out1[swap], atol=1e-12, rtol=0)
 print(" ".join(s1), "|", " ".join(s2))
 print(
     "'cat' gets the same vector in both sentences:",
-    np.allclose(out1[1], out2[5], atol=1e-12, rtol=0),
+    np.allclose(out1[i_cat], out2[s2.index("cat")], atol=1e-12, rtol=0),
 )
 print(
     "and so do the two 'the's within a sentence:  ",
-    np.allclose(out1[0], out1[4], atol=1e-12, rtol=0),
+    np.allclose(out1[the_1], out1[the_2], atol=1e-12, rtol=0),
 )
 
 # %%
@@ -654,7 +715,11 @@ np.testing.assert_allclose(pe_mine, pe, atol=1e-12, rtol=0)
 print("PE:", pe.shape, " our formula == gl.sinusoidal_encoding: True")
 
 similarity = pe @ pe.T / (d_pe / 2)  # PE_p . PE_p = d/2 (sin^2 + cos^2 = 1 per pair): diagonal = 1
-print("similarity of position 10 to positions 8..12:", similarity[10, 8:13])
+p0 = 10
+print(
+    f"similarity of position {p0} to positions {p0 - 2}..{p0 + 2}:", similarity[p0, p0 - 2 : p0 + 3]
+)
+print(f"smallest similarity of any two positions: {similarity.min():.2f}")
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -664,10 +729,11 @@ ax1.set_ylabel("position p")
 ax1.set_title("sinusoidal encoding PE: positions × dimensions")
 ax1.grid(False)
 fig.colorbar(im, ax=ax1, fraction=0.046, pad=0.04)
-im = ax2.imshow(similarity, cmap="RdBu_r", vmin=-1, vmax=1)
+lo = similarity.min()  # the colour scale spans the values that occur, not -1 ... 1
+im = ax2.imshow(similarity, cmap="viridis", vmin=lo, vmax=1)
 ax2.set_xlabel("position p′")
 ax2.set_ylabel("position p")
-ax2.set_title("similarity PE_p · PE_p′ / (d/2)")
+ax2.set_title(f"similarity PE_p · PE_p′ / (d/2): from {lo:.2f} to 1")
 ax2.grid(False)
 fig.colorbar(im, ax=ax2, fraction=0.046, pad=0.04)
 plt.tight_layout()
@@ -677,7 +743,10 @@ plt.show()
 # Left: every position gets its own pattern, and no two rows are equal. Right: the dot product between two
 # positions is largest on the diagonal and falls off as they move apart, so **nearby positions are similar**,
 # and the matrix is constant along each diagonal: $PE_p \cdot PE_{p'} = \sum_m \cos\big((p - p')\,\omega_m\big)$
-# depends only on the offset $p - p'$. Attention scores can therefore learn things like "the previous word" that
+# depends only on the offset $p - p'$. Its colour scale runs only over the values that occur (printed
+# above): no two of the 40 positions are dissimilar, because the slow dimensions on the right of the left
+# picture are almost constant ($\cos \approx 1$, $\sin \approx 0$) and add the same amount to every dot
+# product. Attention scores can therefore learn things like "the previous word" that
 # hold at every position (notebook 05 builds such a head).
 #
 # Now add the encoding to our sentence and repeat the shuffle test of section 8. Shuffling the words moves
@@ -698,21 +767,26 @@ try:
 except AssertionError:
     print(f"attention(P h + PE) != P attention(h + PE): outputs differ by up to {gap:.2f} (> 1e-6)")
 print(
-    f"distance between the two 'the' outputs: without PE {np.linalg.norm(out_dense[0] - out_dense[4]):.2f},"
-    f" with PE {np.linalg.norm(out_pos[0] - out_pos[4]):.2f}"
+    f"distance between the two 'the' outputs: without PE {np.linalg.norm(out_dense[the_1] - out_dense[the_2]):.2f},"
+    f" with PE {np.linalg.norm(out_pos[the_1] - out_pos[the_2]):.2f}"
 )
 
 s1_pos, _ = gl.self_attention(embed(s1) + pe_sent[:6], W_Q, W_K, W_V)
 s2_pos, _ = gl.self_attention(embed(s2) + pe_sent[:6], W_Q, W_K, W_V)
-print(f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[1] - s2_pos[5]):.2f}")
+print(
+    f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[i_cat] - s2_pos[s2.index('cat')]):.2f}"
+)
 
 # %% [markdown]
 # Order now reaches the model, but notice *how*: not through the graph, which is still complete and
 # symmetric, but through the node features. The graph-learning community does the same for graphs, which have
 # no left-to-right order to encode: **Laplacian positional encodings** (Dwivedi & Bresson, 2020) give each node
 # the low-frequency eigenvectors of the graph Laplacian, `gl.laplacian_encoding(graph, k)`. On a sentence written
-# as a path graph those eigenvectors turn out to be cosines of the position, the same family as the sinusoids
-# above (with linearly rather than geometrically spaced frequencies). Exercise 3 lets you check this.
+# as a path graph, and with the plain Laplacian $L = D - A$ (`normalization=None`), those eigenvectors are
+# exactly cosines of the position, the same family as the sinusoids above (with linearly rather than
+# geometrically spaced frequencies). The function's default, `normalization="sym"`, uses
+# $I - D^{-1/2} A D^{-1/2}$, which treats the two end words (one neighbour each) differently from the rest; its
+# eigenvectors are close to cosines, not equal. Exercise 3 lets you check both.
 
 # %% [markdown]
 # ## Summary
@@ -745,13 +819,13 @@ print(f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[1] - s2
 # The unscaled scores have standard deviation $\sqrt{1024} = 32$, so the gap between the largest and the
 # second-largest of ten scores is typically tens of units and $e^{-\text{gap}}$ is negligible: the largest
 # weight is very close to 1 (0.97 on average, up from 0.96 at 512) and the entropy close to 0 (0.08 nats);
-# the softmax gradient shrinks further (0.045). The scaled curves do not move: the scaled scores have variance 1 at every $d_k$.
+# the softmax gradient shrinks further (0.045); the print says `d_k = 1024`. The scaled curves do not move: the scaled scores have variance 1 at every $d_k$.
 # </details>
 #
 # **2. A local Transformer.** In the causal-mask cell, replace `mask = np.tril(...)` by the window graph of
 # radius 1, `mask = gl.window_graph(n, 1).adjacency() > 0`, and `causal = gl.causal_graph(n)` by
-# `causal = gl.window_graph(n, 1)`. *Predict* the heatmap, and which assertions still pass. Run the cell and the
-# plot cell to check (the first print will say `False`, why?).
+# `causal = gl.window_graph(n, 1)`. *Predict* the heatmap, the number of edges, and which assertions still pass.
+# Run the cell and the plot cell to check.
 #
 # <details><summary>Answer</summary>
 #
@@ -759,23 +833,26 @@ print(f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[1] - s2
 # neighbour, and each row still sums to 1, so the first and last words split their attention between only two
 # words. Every check still passes (the first print says `True`, the two `assert_allclose` pass): the mask is the
 # window graph's adjacency, and masked dense attention is graph attention on whatever graph the mask describes.
-# Only the labels of the prints are now wrong, and the edge count drops from 55 to 28 ($3n - 2$). The later
-# cells of section 7 use `mask` too; re-run the notebook from the top to restore the causal mask.
+# The edge count drops from 55 to 28 ($3n - 2$), so the dense version throws 72 of its 100 scores away, and the
+# heatmap's title counts 72 blocked cells. Only the variable's name `causal` is now wrong. The later cells of
+# section 7 use `mask` too; re-run the notebook from the top to restore the causal mask.
 # </details>
 #
 # **3. Laplacian positions of a sentence.** In a new cell, compute
 # `lap = gl.laplacian_encoding(gl.path_graph(n), 3, normalization=None)` and the cosines
 # `cos = np.cos(np.pi * np.outer(np.arange(n) + 0.5, [1, 2, 3]) / n)`. *Predict* how the columns of `lap` relate
 # to the columns of `cos`. Check with `np.abs(np.sum(lap * cos, axis=0) / np.linalg.norm(cos, axis=0))`
-# (the absolute cosine similarity of matching columns). Do not print `lap` itself: an eigenvector is only
+# (the absolute cosine similarity of matching columns). Then repeat with the default normalisation,
+# `gl.laplacian_encoding(gl.path_graph(n), 3)`. Do not print `lap` itself: an eigenvector is only
 # defined up to its sign.
 #
 # <details><summary>Answer</summary>
 #
 # Column $m - 1$ of `lap` is the unit-length version of $\cos(\pi m (p + \tfrac12)/n)$, up to sign, so all
-# three similarities are 1.0000. The eigenvalues are $2 - 2\cos(\pi m / n)$: the Laplacian "frequencies" of a
+# three similarities are 1 (NumPy prints `[1. 1. 1.]`). The eigenvalues are $2 - 2\cos(\pi m / n)$: the Laplacian "frequencies" of a
 # chain are $\pi m/n$, evenly spaced, whereas the sinusoidal encoding spaces its frequencies geometrically,
-# from 1 down to $1/10000$.
+# from 1 down to $1/10000$. With the default `normalization="sym"` the similarities drop to 0.98, 0.97 and
+# 0.96: close to cosines, but only $L = D - A$ gives them exactly.
 # </details>
 #
 # **4. A query that asks nothing.** In a new cell, run
@@ -811,3 +888,25 @@ print(f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[1] - s2
 #    attends by accident; a trained head might attend to a word's syntactic head or to the previous word. Run
 #    `gl.multi_head_attention` with `num_heads=2` and `return_attention=True` on `complete` and compare the two heads'
 #    heatmaps; notebook 05 designs heads that follow the dependency tree on purpose.
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group and blog post (2020): <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - Ashish Vaswani, Noam Shazeer, Niki Parmar, Jakob Uszkoreit, Llion Jones, Aidan N. Gomez, Łukasz Kaiser,
+#   Illia Polosukhin, *Attention Is All You Need*, NeurIPS 2017 (self-attention, $1/\sqrt{d_k}$, the sinusoidal
+#   encoding): [arXiv:1706.03762](https://arxiv.org/abs/1706.03762)
+# - Alexander Rush et al., *The Annotated Transformer* (the paper as runnable code):
+#   <https://nlp.seas.harvard.edu/annotated-transformer/>
+# - Petar Veličković et al., *Graph Attention Networks*, ICLR 2018 (the GAT row of the table):
+#   [arXiv:1710.10903](https://arxiv.org/abs/1710.10903)
+# - Vijay Prakash Dwivedi, Xavier Bresson, *A Generalization of Transformer Networks to Graphs*, 2020 (Laplacian
+#   positional encodings): [arXiv:2012.09699](https://arxiv.org/abs/2012.09699)
+# - Iz Beltagy, Matthew E. Peters, Arman Cohan, *Longformer: The Long-Document Transformer*, 2020 (sliding-window
+#   attention): [arXiv:2004.05150](https://arxiv.org/abs/2004.05150)
+# - PyTorch's masks: [`torch.nn.MultiheadAttention`](https://docs.pytorch.org/docs/stable/generated/torch.nn.MultiheadAttention.html)
+#   (`True` = blocked) and [`torch.nn.functional.scaled_dot_product_attention`](https://docs.pytorch.org/docs/stable/generated/torch.nn.functional.scaled_dot_product_attention.html)
+#   (`True` = may attend)
+# - The course's notation, and the same symbols in the papers and libraries: [notation page](../docs/notation.md)
+#

@@ -30,7 +30,10 @@
 #
 # **Before this notebook:** 04 (self-attention is graph attention on the complete graph; why we
 # divide by $\sqrt{d}$; positional encodings). We also use the max-subtracted softmax of 03 and the
-# mean aggregation of 02. Reading time: about 40 minutes.
+# mean aggregation of 02.
+#
+# **Time:** about 60 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# [notation page](../docs/notation.md).
 
 # %%
 import matplotlib.pyplot as plt
@@ -66,8 +69,12 @@ embedding = rng.normal(size=(len(vocab), d_model))  # one row per vocabulary wor
 pe = gl.sinusoidal_encoding(n, d_model)  # (n, d_model), notebook 04
 h = embedding[[vocab.index(w) for w in words]] + pe
 print("h:", h.shape, " (one row per word)")
-print(f"the two 'the's share their embedding: {np.allclose(h[0] - pe[0], h[4] - pe[4])}")
-print(f"and differ by their positions: |h_0 - h_4| = {np.linalg.norm(h[0] - h[4]):.4f}")
+the_1, the_2 = [i for i, word in enumerate(words) if word == "the"]
+same = np.allclose(h[the_1] - pe[the_1], h[the_2] - pe[the_2])
+print(f"the two 'the's (positions {the_1}, {the_2}) share their embedding: {same}")
+print(
+    f"and differ by their positions: |h_{the_1} - h_{the_2}| = {np.linalg.norm(h[the_1] - h[the_2]):.4f}"
+)
 
 # %% [markdown]
 # ### One head, as in notebook 04
@@ -78,10 +85,12 @@ print(f"and differ by their positions: |h_0 - h_4| = {np.linalg.norm(h[0] - h[4]
 # $$\alpha_{ij} = \operatorname{softmax}_{j \in S}\left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right),
 # \qquad h_i' = \sum_{j \in S} \alpha_{ij}\, v_j .$$
 #
-# In matrix form that is `softmax(q @ k.T / sqrt(d)) @ v`, with the softmax over each row (row
+# In matrix form that is `softmax(q @ k.T / sqrt(d_head)) @ v`, with the softmax over each row (row
 # $i$ = receiver, column $j$ = sender, as `A[i, j]` in the notation). Notebook 04 wrote it by hand
 # and checked it against the module; from here on we use the module's `gl.self_attention(h, W_Q,
-# W_K, W_V)`, which returns `(h', alpha)`. Tiny check first: two words with $h = I_2$ and all three
+# W_K, W_V)`, which returns `(h', alpha)`. $d_\text{head}$ is the width of the head's queries and keys,
+# the $d$ (or $d_k$) of notebook 04; a single head here is as wide as the features, $d_\text{head} =
+# d_\text{model}$, and from Part 2 on a layer splits $d_\text{model}$ between $H$ heads. Tiny check first: two words with $h = I_2$ and all three
 # weights $I_2$ give $q_i \cdot k_j = 1$ if $i = j$ and 0 otherwise, so each word keeps
 # $e^{1/\sqrt2} / (e^{1/\sqrt2} + 1) \approx 0.670$ of its attention for itself.
 
@@ -177,7 +186,7 @@ print(np.array([total_variation(a, uniform).mean() for a in seed_alphas]))
 
 
 # %% [markdown]
-# Two seeds disagree on 40 to 55 % of each word's attention, about as much as either head differs
+# Two seeds disagree on 38 to 56 % of each word's attention, about as much as either head differs
 # from plain uniform averaging. A model with only one head would start training from one of these
 # arbitrary patterns, and the talk's point is that a bad one can stall or derail learning.
 #
@@ -252,7 +261,11 @@ print("S =")
 print(S4)
 print("alpha =")
 print(alpha4)
-print(f"by hand: e^10 / (e^10 + 3) = {np.exp(10) / (np.exp(10) + 3):.4f};  first row: 1/4 each")
+others = len(tiny) - 1  # the senders that score 0
+print(
+    f"by hand: e^{gap:g} / (e^{gap:g} + {others}) = {np.exp(gap) / (np.exp(gap) + others):.4f};"
+    f"  first row: 1/{len(tiny)} each"
+)
 
 # %% [markdown]
 # Receiver "cat" puts $e^{10} / (e^{10} + 3) = 0.9999$ of its attention on "the", and so on down
@@ -266,7 +279,7 @@ print(f"by hand: e^10 / (e^10 + 3) = {np.exp(10) / (np.exp(10) + 3):.4f};  first
 #
 # | head | $W_Q$ | receiver $i$ attends to |
 # |---|---|---|
-# | 1 | $c\,S$, $S_{i,i-1} = 1$ | the previous word $i-1$ |
+# | 1 | $c\,S$, $S_{i,i-1} = 1$ (`offset = -1`) | the previous word $i-1$ |
 # | 2 | $c\,D$, $D_{i,\text{heads}[i]} = 1$ | its dependency head |
 # | 3 | $0$ | every word equally: all scores 0, so $\alpha_{ij} = 1/n$ |
 #
@@ -277,11 +290,13 @@ print(f"by hand: e^10 / (e^10 + 3) = {np.exp(10) / (np.exp(10) + 3):.4f};  first
 d_head = n
 c = gap * np.sqrt(d_head)
 eye = np.eye(n)
-S = np.eye(n, k=-1)  # previous word
+offset = -1  # head 1 looks at word i + offset: -1 = the previous word
+S = np.eye(n, k=offset)  # S[i, i + offset] = 1
 D = np.zeros((n, n))  # dependency head: D[i, heads[i]] = 1 (the root's row stays 0)
 children = np.flatnonzero(heads >= 0)
 D[children, heads[children]] = 1
-designed_W_Q = {"previous word": c * S, "dependency head": c * D, "uniform": np.zeros((n, n))}
+relation = {-1: "previous word", 1: "next word"}.get(offset, f"word i{offset:+d}")
+designed_W_Q = {relation: c * S, "dependency head": c * D, "uniform": np.zeros((n, n))}
 
 designed = {}
 for name, Wq in designed_W_Q.items():
@@ -291,30 +306,24 @@ for name, Wq in designed_W_Q.items():
 
 
 def strongest(row):
-    """The sender a row attends to most, or '(uniform)' if no sender stands out."""
-    return (
-        f"{words[row.argmax()]:9s} {row.max():.4f}"
-        if row.max() > 0.5
-        else f"(uniform) {row.max():.4f}"
-    )
+    """The sender a row attends to most, or '(uniform)' if every sender gets 1/n."""
+    if np.allclose(row, 1 / len(row), rtol=0, atol=1e-9):
+        return f"(uniform) {row.max():.4f}"
+    return f"{words[row.argmax()]:9s} {row.max():.4f}"
 
 
-print("receiver   head 1: previous word   head 2: dependency head   head 3: uniform")
+print(
+    f"{'receiver':9s}  "
+    + "  ".join(f"{f'head {m + 1}: {name}':24s}" for m, name in enumerate(designed))
+)
 for i, word in enumerate(words):
-    print(
-        f"{word:9s}  {strongest(designed['previous word'][i]):22s}  {strongest(designed['dependency head'][i]):24s}"
-        f"  {strongest(designed['uniform'][i])}"
-    )
+    print(f"{word:9s}  " + "  ".join(f"{strongest(alpha[i]):24s}" for alpha in designed.values()))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-titles = [
-    "head 1: previous word ($W_Q = cS$)",
-    "head 2: dependency head ($W_Q = cD$)",
-    "head 3: uniform ($W_Q = 0$)",
-]
-for ax, alpha, title in zip(axes, designed.values(), titles, strict=True):
-    gl.attention_heatmap(alpha, words, ax=ax, title=title)
+formulas = ["$W_Q = cS$", "$W_Q = cD$", "$W_Q = 0$"]
+for m, (ax, name, formula) in enumerate(zip(axes, designed, formulas, strict=True)):
+    gl.attention_heatmap(designed[name], words, ax=ax, title=f"head {m + 1}: {name} ({formula})")
 plt.tight_layout()
 plt.show()
 
@@ -355,7 +364,7 @@ print("concatenating = reshaping back:", np.array_equal(split.reshape(2, 6), tin
 # %% [markdown]
 # This is the convention of `torch.nn.MultiheadAttention`, which computes `x @ in_proj_weight.T`
 # and then `view`s the last axis as `(num_heads, head_dim)`. PyTorch stores weights acting on the
-# left, so our `W_Q` is `in_proj_weight[:d].T` (see the notation table). Each head then attends on
+# left, so our `W_Q` is `in_proj_weight[:d].T` (see the [notation page](../docs/notation.md)). Each head then attends on
 # its own; the outputs are concatenated back into $d_\text{model}$ features and mixed by $W_O$:
 #
 # $$\operatorname{MHA}(h)_i = \big[\,\text{head}^{(1)}_i \,\Vert\, \cdots \,\Vert\, \text{head}^{(H)}_i\,\big]\, W_O,
@@ -420,14 +429,13 @@ print("multi_head_by_hand == gl.multi_head_attention:", weights.shape, "weights 
 
 # %%
 complete = gl.complete_graph(n)
+graph = complete  # discussion question 1: gl.dependency_graph(heads, self_loops=True)
 theirs_graph, alpha_edges = gl.multi_head_attention(
-    params_designed, h_designed, complete, num_heads=H, return_attention=True
+    params_designed, h_designed, graph, num_heads=H, return_attention=True
 )
 np.testing.assert_allclose(theirs_graph, out, atol=1e-12)
-np.testing.assert_allclose(gl.edge_weights_to_dense(complete, alpha_edges), alpha, atol=1e-12)
-print(
-    f"graph path: alpha {alpha_edges.shape} (E = n^2 = {complete.num_edges} edges, H = {H}), same numbers"
-)
+np.testing.assert_allclose(gl.edge_weights_to_dense(graph, alpha_edges), alpha, atol=1e-12)
+print(f"graph path: alpha {alpha_edges.shape} (E = {graph.num_edges} edges, H = {H}), same numbers")
 
 # %% [markdown]
 # And with random weights and biases, on the running features (a check that does not rely on
@@ -435,15 +443,20 @@ print(
 
 # %%
 rng = np.random.default_rng(1)
-params = gl.init_multi_head_attention(rng, d_model, num_heads=2)
+num_heads = 2
+params = gl.init_multi_head_attention(rng, d_model, num_heads=num_heads)
 for x in "QKVO":
     params[f"b_{x}"] = rng.normal(size=d_model)  # init gives zero biases; make them count
-mine, mine_alpha = multi_head_by_hand(params, h, num_heads=2)
-np.testing.assert_allclose(mine, gl.multi_head_attention(params, h, num_heads=2), atol=1e-12)
+mine, mine_alpha = multi_head_by_hand(params, h, num_heads=num_heads)
 np.testing.assert_allclose(
-    mine, gl.multi_head_attention(params, h, complete, num_heads=2), atol=1e-12
+    mine, gl.multi_head_attention(params, h, num_heads=num_heads), atol=1e-12
 )
-print("random weights, H = 2, d_head = 8: by hand == dense == graph")
+np.testing.assert_allclose(
+    mine, gl.multi_head_attention(params, h, complete, num_heads=num_heads), atol=1e-12
+)
+print(
+    f"random weights, H = {num_heads}, d_head = {d_model // num_heads}: by hand == dense == graph"
+)
 
 # %% [markdown]
 # **A common mistake.** `num_heads` must divide $d_\text{model}$, because each head gets
@@ -506,12 +519,61 @@ np.testing.assert_allclose(
 print("layer_norm_by_hand == gl.layer_norm (random gamma, beta, on h)")
 
 # %% [markdown]
+# **Why the talk wants it: heads at different scales.** Each head outputs a weighted average of its
+# values. A sharp head nearly copies one value, a diffuse one averages many, and averaging shrinks; so
+# the blocks of the concatenated vector $[\text{head}^{(1)}_i \Vert \cdots \Vert \text{head}^{(H)}_i]$ come
+# at different scales, and the scales change from word to word. Below: four freshly initialised heads of
+# $d_\text{head} = 4$ features on our sentence, with $W_O = I$ so that the output *is* the concatenation,
+# and the norm of each head's block before and after a LayerNorm of the whole vector ($\gamma = 1$,
+# $\beta = 0$).
+
+# %%
+H_ln = 4
+d_head_ln = d_model // H_ln
+p_ln = gl.init_multi_head_attention(np.random.default_rng(6), d_model, num_heads=H_ln)
+concat = gl.multi_head_attention({**p_ln, "W_O": np.eye(d_model)}, h, num_heads=H_ln)
+concat_ln = gl.layer_norm(concat, np.ones(d_model), np.zeros(d_model))
+
+
+def head_norms(x):
+    """Norm of each head's block of features: (n, H * d_head) -> (n, H)."""
+    return np.linalg.norm(x.reshape(len(x), H_ln, d_head_ln), axis=-1)
+
+
+def spread(x):
+    """'min to max' of x, rounded."""
+    return f"{x.min():.2f} to {x.max():.2f}"
+
+
+before, after = head_norms(concat), head_norms(concat_ln)
+rows_before, rows_after = np.linalg.norm(concat, axis=1), np.linalg.norm(concat_ln, axis=1)
+print(f"norms over the {n} words      before LN      after LN")
+for m in range(H_ln):
+    print(
+        f"{f'head {m + 1} ({d_head_ln} features)':28s}  {spread(before[:, m]):13s}  {spread(after[:, m])}"
+    )
+print(f"{f'whole row ({d_model} features)':28s}  {spread(rows_before):13s}  {spread(rows_after)}")
+ratio_before = (before.max(axis=1) / before.min(axis=1)).mean()
+ratio_after = (after.max(axis=1) / after.min(axis=1)).mean()
+print(
+    f"{'loudest / quietest head':28s}  {ratio_before:<13.2f}  {ratio_after:.2f}   (per word, mean)"
+)
+
+# %% [markdown]
+# LayerNorm fixes each word's scale: every row now has norm $\sqrt{d_\text{model}} = 4$, so the next
+# sublayer sees inputs of one size whatever the heads did. It does *not* equalise the heads within a word:
+# it divides all of a word's features by one number, so a head that was twice as loud as another stays
+# about twice as loud (only the subtracted mean changes the ratio a little, last line). Balancing the
+# heads is left to $W_O$, which reads all of them, and to the learnt per-feature scale $\gamma$.
+
+# %% [markdown]
 # What LayerNorm sees in a Transformer is the sum $h + \operatorname{MHA}(h)$ (the residual link,
 # coming next). Below: the 16 features of every word before and after, with $\gamma = 1$,
 # $\beta = 0$ as at initialisation.
 
 # %%
-z = h + gl.multi_head_attention(params, h, num_heads=2)  # what LN_1 receives in a post-LN block
+# what LN_1 receives in a post-LN block:
+z = h + gl.multi_head_attention(params, h, num_heads=num_heads)
 z_ln = gl.layer_norm(z, np.ones(d_model), np.zeros(d_model))
 rng = np.random.default_rng(3)
 jitter = rng.uniform(-0.2, 0.2, size=(n, d_model))
@@ -587,14 +649,17 @@ np.testing.assert_allclose(ffn_by_hand(ffn, h), gl.feed_forward(ffn, h), atol=1e
 one_at_a_time = np.stack([gl.feed_forward(ffn, h[i : i + 1])[0] for i in range(n)])
 np.testing.assert_allclose(one_at_a_time, gl.feed_forward(ffn, h), atol=1e-12)
 print("ffn_by_hand == gl.feed_forward; and word by word == all words at once (position-wise)")
+n_ffn = ffn["W1"].size + ffn["W2"].size
+n_attn = sum(layer_params["attn"][f"W_{x}"].size for x in "QKVO")
+print(f"weights: FFN {n_ffn}, attention {n_attn}")
 
 # %% [markdown]
 # "Position-wise" means the last check: running the FFN on one word at a time gives the same rows.
 # As a graph layer, the FFN is message passing on a graph with **no edges** (only each word's own
 # term): no word hears another. In a
 # Transformer block, attention is the only place where words talk; LayerNorm and the FFN are
-# per-word. Most of the parameters live in the FFN ($2 \cdot 16 \cdot 64 = 2048$ weights here,
-# against $4 \cdot 16^2 = 1024$ in attention).
+# per-word. Most of the parameters live in the FFN: $2 \cdot d_\text{model} \cdot d_\text{ff}$ weights
+# against $4 d_\text{model}^2$ in attention, twice as many with $d_\text{ff} = 4 d_\text{model}$ (last print).
 #
 # ### Residual links
 #
@@ -677,17 +742,25 @@ for norm_first in [False, True]:
     )
 
 # %%
+norm_first = False  # False: post-LN, True: pre-LN
 init_params = gl.init_transformer_layer(
     np.random.default_rng(4), d_model, num_heads=2, d_ff=4 * d_model
 )
-out = gl.transformer_layer(init_params, h, num_heads=2)  # post-LN, gamma = 1, beta = 0
-print(f"post-LN output: row means all 0 (to 1e-12): {np.allclose(out.mean(axis=1), 0, atol=1e-12)}")
-print("post-LN output, row stds:", out.std(axis=1))
+out = gl.transformer_layer(
+    init_params, h, num_heads=2, norm_first=norm_first
+)  # gamma = 1, beta = 0
+order = "pre-LN" if norm_first else "post-LN"
+means, stds = out.mean(axis=1), out.std(axis=1)
+print(f"{order} output: row means all 0 (to 1e-12): {np.allclose(means, 0, atol=1e-12)}")
+print(
+    f"{order} output: row means from {np.round(means.min(), 2) + 0:.2f} to {np.round(means.max(), 2) + 0:.2f}"
+)
+print(f"{order} output: row stds from {stds.min():.2f} to {stds.max():.2f}")
 
 
 # %% [markdown]
 # With $\gamma = 1$, $\beta = 0$ the post-LN block always ends on a LayerNorm, so its output rows
-# have mean 0 and standard deviation 1. (What about pre-LN? Predict, then try it in Exercise 2.)
+# have mean 0 and standard deviation 1. (What about pre-LN? Predict, then set `norm_first = True`: Exercise 2.)
 #
 # `gl.transformer_layer(params, h, num_heads=H, norm_first=...)` computes exactly what
 # `torch.nn.TransformerEncoderLayer(d_model, H, dim_feedforward=d_ff, dropout=0, batch_first=True,
@@ -736,10 +809,12 @@ for name, layer in stacks.items():
                 x = layer(gl.init_transformer_layer(rng, d_model, num_heads=2, d_ff=4 * d_model), x)
             cosine[name][run, ell] = mean_cosine(x)
             norms[name][run, ell] = np.linalg.norm(x, axis=1).mean()
+shown = sorted({1, 2, depth // 2, depth})  # the layers to print
 for name in stacks:
     c_mean = cosine[name].mean(axis=0)
     print(
-        f"{name:27s} cosine after 1, 2, 6, 12 layers: {c_mean[1]:.3f} {c_mean[2]:.3f} {c_mean[6]:.3f} {c_mean[12]:.3f}"
+        f"{name:27s} cosine after {', '.join(map(str, shown))} layers:",
+        " ".join(f"{c_mean[ell]:.3f}" for ell in shown),
     )
 
 # %%
@@ -784,7 +859,8 @@ plt.show()
 #
 # Random weights are not trained weights, so this is a statement about the *starting point* of
 # training, the same caveat as in Part 1. How the two orders behave under gradient descent
-# (post-LN needs a learning-rate warm-up, Xiong et al. 2020) is a discussion question below.
+# (post-LN needs a learning-rate *warm-up*, a learning rate that starts tiny and grows over the first
+# thousands of steps, Xiong et al. 2020) is a discussion question below.
 #
 # ## The final picture
 #
@@ -793,7 +869,9 @@ plt.show()
 # and residual links (and a feed-forward net). Here are the three models on the same sentence with
 # the same features $h$ and fresh random weights (nothing trained): a GNN on the tree (every edge
 # counts fully), a two-head GAT on the tree with self loops, and a Transformer layer on the complete
-# graph (head 0 of each attention layer shown; line width and opacity follow $\alpha_{ij}$).
+# graph (head 0 of each attention layer shown; line width and opacity follow $\alpha_{ij}$). Of the
+# Transformer's 100 edges only each word's strongest incoming one is drawn (`top_k=1`): all of them
+# would hide each other.
 
 # %%
 tree = gl.dependency_graph(heads)
@@ -830,12 +908,14 @@ gl.draw_attention(
     ax=axes[1],
     title="GAT: attention-weighted sum over the tree (+ self loops), head 0",
 )
+top_k = 1
 gl.draw_attention(
     complete,
     tf_alpha,
     words,
     ax=axes[2],
-    title="Transformer: scaled dot-product attention over the complete graph, head 0",
+    top_k=top_k,
+    title=f"Transformer: attention over the complete graph, head 0, top_k={top_k} of each word's {n} incoming edges",
 )
 plt.tight_layout()
 plt.show()
@@ -886,20 +966,20 @@ for name, gnn, gat, transformer in rows:
 # ## Exercises
 #
 # **1. Look forward.** Make head 1 attend to the **next** word instead of the previous one. Which
-# matrix changes, and which word now gets uniform attention? Predict, then change `S` in the
+# matrix changes, and which word now gets uniform attention? Predict, then set `offset = 1` in the
 # three-heads cell and rerun it and the heatmaps.
 #
 # <details><summary>Answer</summary>
 #
-# Only head 1's query matrix: use `S = np.eye(n, k=1)` (ones at $[i, i+1]$) instead of
+# Only head 1's query matrix: `S = np.eye(n, k=1)` (ones at $[i, i+1]$) instead of
 # `np.eye(n, k=-1)`, so that $W_Q W_K^\top = cS$ puts the score on sender $i+1$. The heatmap's
 # bright diagonal moves just *above* the main diagonal. Now the last word, "tired", has no next word:
 # its row of $S$ is zero, so its attention is uniform ($0.1$ on every word), while the first "the"
 # becomes one-hot (on "cat").
 # </details>
 #
-# **2. Switch the normalisation order.** In the cell that prints the post-LN row means and stds, pass
-# `norm_first=True`. Predict: do the output rows still have mean 0 and standard deviation 1?
+# **2. Switch the normalisation order.** In the cell that prints the post-LN row means and stds, set
+# `norm_first = True`. Predict: do the output rows still have mean 0 and standard deviation 1?
 #
 # <details><summary>Answer</summary>
 #
@@ -916,13 +996,14 @@ for name, gnn, gat, transformer in rows:
 # <details><summary>Answer</summary>
 #
 # The chosen sender now scores 1 and the nine others 0, so the weight is
-# $e^{1} / (e^{1} + 9) \approx 0.232$: the head still prefers "sat", but most of its attention is
-# spread over the other nine words. The "gap" is what makes a head nearly one-hot, which is also
+# $e^{1} / (e^{1} + 9) \approx 0.232$: the head still prefers "sat" (the table still names it, since
+# 0.232 is not the uniform $1/n = 0.1$), but most of its attention is spread over the other nine words.
+# The tiny example's check now reads $e^1 / (e^1 + 3) \approx 0.475$. The "gap" is what makes a head nearly one-hot, which is also
 # why notebook 04's scaling by $1/\sqrt{d}$ matters.
 # </details>
 #
-# **4. Give the root somewhere to look.** In the three-heads cell, add `D[2, 2] = 1` after the loop
-# that fills `D`. Predict the row of "sat" in head 2.
+# **4. Give the root somewhere to look.** In the three-heads cell, add
+# `D[words.index("sat"), words.index("sat")] = 1` after the line that fills `D`. Predict the row of "sat" in head 2.
 #
 # <details><summary>Answer</summary>
 #
@@ -935,9 +1016,7 @@ for name, gnn, gat, transformer in rows:
 # ## Discussion questions
 #
 # 1. **Is a fully connected graph the right graph for a sentence?** Head 2 recovered the dependency
-#    tree from the complete graph only because we wrote the tree into $D$. In the graph-path cell
-#    (`alpha_edges`), pass `gl.dependency_graph(heads, self_loops=True)` instead of `complete` to
-#    both calls: the three heads now attend only along the tree. Compare the rows of "sat" and of the first "the" in
+#    tree from the complete graph only because we wrote the tree into $D$. In the graph-path cell (`alpha_edges`), set `graph = gl.dependency_graph(heads, self_loops=True)`: the three heads now attend only along the tree. Compare the rows of "sat" and of the first "the" in
 #    `gl.edge_weights_to_dense(graph, alpha_edges)` (the output check against `out` will fail: say
 #    why). When would you rather give a model the parse than make it rediscover it from $n^2$ edges?
 # 2. **Do heads learn different syntactic relations?** Our three heads follow three relations
@@ -947,7 +1026,7 @@ for name, gnn, gat, transformer in rows:
 #    follow two relations at once? Try adding $D$ and $S$ in one $W_Q$.
 # 3. **Why multiple heads?** In the hedging cell, averaging $H$ heads reduced the dependence on the
 #    seed. But a real layer with $d_\text{model}$ fixed gives each head only $d_\text{model}/H$
-#    features. Change the three `num_heads=2` in the random check of `multi_head_by_hand` (try 1,
+#    features. Change `num_heads = 2` in the random check of `multi_head_by_hand` (try 1,
 #    4, 8, 16) and look at `mine_alpha`: what
 #    does a head with $d_\text{head} = 1$ still compute? Is it better to have more heads or wider
 #    heads?
@@ -956,3 +1035,32 @@ for name, gnn, gat, transformer in rows:
 #    but lets the norms grow. Xiong et al. (2020) show that post-LN has large gradients near the
 #    output at initialisation and needs a learning-rate warm-up, while pre-LN can often do without.
 #    Which curve in our plot would you connect with which of these two behaviours?
+
+# %% [markdown]
+# ## References
+#
+# - Chaitanya K. Joshi, *Transformers are Graph Neural Networks*, talk at the Graph Deep Learning Reading
+#   Group and blog post (2020): <https://graphdeeplearning.github.io/post/transformers-are-gnns/>
+# - Ashish Vaswani et al., *Attention Is All You Need*, NeurIPS 2017 (multi-head attention, post-LN block,
+#   feed-forward net): [arXiv:1706.03762](https://arxiv.org/abs/1706.03762)
+# - Alexander Rush et al., *The Annotated Transformer*: <https://nlp.seas.harvard.edu/annotated-transformer/>
+# - Jimmy Lei Ba, Jamie Ryan Kiros, Geoffrey E. Hinton, *Layer Normalization*, 2016:
+#   [arXiv:1607.06450](https://arxiv.org/abs/1607.06450)
+# - Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun, *Deep Residual Learning for Image Recognition*, CVPR 2016
+#   (residual links): [arXiv:1512.03385](https://arxiv.org/abs/1512.03385)
+# - Ruibin Xiong et al., *On Layer Normalization in the Transformer Architecture*, ICML 2020 (pre-LN vs post-LN,
+#   warm-up): [arXiv:2002.04745](https://arxiv.org/abs/2002.04745)
+# - Kevin Clark, Urvashi Khandelwal, Omer Levy, Christopher D. Manning, *What Does BERT Look At? An Analysis of
+#   BERT's Attention*, 2019: [arXiv:1906.04341](https://arxiv.org/abs/1906.04341)
+# - Yihe Dong, Jean-Baptiste Cordonnier, Andreas Loukas, *Attention is Not All You Need: Pure Attention Loses
+#   Rank Doubly Exponentially with Depth*, ICML 2021 (rank collapse): [arXiv:2103.03404](https://arxiv.org/abs/2103.03404)
+# - Jacob Devlin et al., *BERT*, NAACL 2019 (`[SEP]`): [arXiv:1810.04805](https://arxiv.org/abs/1810.04805);
+#   Alec Radford et al., *Language Models are Unsupervised Multitask Learners* (GPT-2), 2019:
+#   <https://cdn.openai.com/better-language-models/language_models_are_unsupervised_multitask_learners.pdf>
+# - Petar Veličković et al., *Graph Attention Networks*, ICLR 2018 (the GAT of the final picture):
+#   [arXiv:1710.10903](https://arxiv.org/abs/1710.10903)
+# - PyTorch's [`torch.nn.MultiheadAttention`](https://docs.pytorch.org/docs/stable/generated/torch.nn.MultiheadAttention.html)
+#   and [`torch.nn.TransformerEncoderLayer`](https://docs.pytorch.org/docs/stable/generated/torch.nn.TransformerEncoderLayer.html),
+#   which `gl.transformer_layer` matches
+# - The course's notation, and the same symbols in the papers and libraries: [notation page](../docs/notation.md)
+#
