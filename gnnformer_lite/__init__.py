@@ -14,7 +14,9 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``;
+- data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
+  ``token_ids``, ``pad_batch``, ``karate_club``.
 """
 
 from .attention import (
@@ -23,6 +25,14 @@ from .attention import (
     scaled_dot_product_attention,
     self_attention,
     softmax,
+)
+from .data import (
+    agreement_dataset,
+    agreement_sentence,
+    agreement_vocabulary,
+    karate_club,
+    pad_batch,
+    token_ids,
 )
 from .graphs import (
     Graph,
@@ -68,6 +78,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Graph",
     "add_self_loops",
+    "agreement_dataset",
+    "agreement_sentence",
+    "agreement_vocabulary",
     "attention_heatmap",
     "batch_graphs",
     "causal_graph",
@@ -89,9 +102,11 @@ __all__ = [
     "init_multi_head_attention",
     "init_transformer_layer",
     "laplacian_encoding",
+    "karate_club",
     "layer_norm",
     "leaky_relu",
     "multi_head_attention",
+    "pad_batch",
     "path_graph",
     "propagate",
     "relu",
@@ -105,6 +120,7 @@ __all__ = [
     "setup_notebook",
     "sinusoidal_encoding",
     "to_networkx",
+    "token_ids",
     "transformer_layer",
     "window_graph",
 ]
