@@ -277,7 +277,7 @@ def agreement_dataset(
     *,
     split: str = "train",
     max_len: int | None = None,
-    p_fronted: float = 0.3,
+    p_fronted: float = 0.5,
 ) -> dict:
     """Sentences for subject-verb agreement with 0-2 attractors, deterministic given ``seed``.
 

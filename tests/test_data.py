@@ -96,7 +96,7 @@ def test_labels_attractors_and_lengths_match_the_words(train):
     assert 0.45 < train["labels"].mean() < 0.55
     fronted = np.array([f.size for f in train["fronted"]])
     assert sorted(np.unique(fronted).tolist()) == [0, 1]
-    assert 0.2 < fronted.mean() < 0.4
+    assert 0.4 < fronted.mean() < 0.6
 
 
 def test_ood_subjects_sit_further_right_than_any_training_subject(train, ood):
