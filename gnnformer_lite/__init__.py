@@ -14,7 +14,17 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``;
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``
+  (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib);
+- backward passes (``cache=`` on the forward, then ``<forward>_backward``):
+  ``reverse_graph``, ``propagate_backward``, ``segment_softmax_backward``,
+  ``softmax_backward``, ``scaled_dot_product_attention_backward``,
+  ``graph_attention_backward``, ``gnn_layer_backward``, ``gat_layer_backward``,
+  ``multi_head_attention_backward``, ``layer_norm_backward``, ``feed_forward_backward``,
+  ``transformer_layer_backward``;
+- learning: ``embed``, ``readout``, ``linear``, ``init_linear`` (each with a ``*_backward``),
+  ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
+  ``warmup_schedule``, ``train``, ``blas_threads``;
 - data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
   ``token_ids``, ``pad_batch``, ``karate_club``.
 """
@@ -22,9 +32,12 @@
 from .attention import (
     edge_weights_to_dense,
     graph_attention,
+    graph_attention_backward,
     scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
     self_attention,
     softmax,
+    softmax_backward,
 )
 from .data import (
     agreement_dataset,
@@ -45,33 +58,74 @@ from .graphs import (
     from_adjacency,
     from_networkx,
     path_graph,
+    reverse_graph,
     to_networkx,
     window_graph,
 )
 from .layers import (
     elu,
     feed_forward,
+    feed_forward_backward,
     gat_layer,
+    gat_layer_backward,
     gnn_layer,
+    gnn_layer_backward,
     init_gat_layer,
     init_gnn_layer,
     init_multi_head_attention,
     init_transformer_layer,
     layer_norm,
+    layer_norm_backward,
     leaky_relu,
     multi_head_attention,
+    multi_head_attention_backward,
     relu,
     transformer_layer,
+    transformer_layer_backward,
 )
 from .message_passing import (
     propagate,
+    propagate_backward,
     segment_max,
     segment_mean,
     segment_softmax,
+    segment_softmax_backward,
     segment_sum,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
-from .viz import attention_heatmap, draw_attention, draw_graph, setup_notebook
+from .training import (
+    adam_update,
+    blas_threads,
+    embed,
+    embed_backward,
+    gradient_check,
+    init_adam,
+    init_linear,
+    linear,
+    linear_backward,
+    readout,
+    readout_backward,
+    softmax_cross_entropy,
+    train,
+    warmup_schedule,
+)
+
+# The plots need matplotlib, which takes longer to import than all the maths together:
+# ``viz`` is imported the first time one of its names is used (PEP 562).
+_VIZ_NAMES = ("attention_heatmap", "draw_attention", "draw_graph", "setup_notebook")
+
+
+def __getattr__(name: str):
+    if name in _VIZ_NAMES:
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_VIZ_NAMES))
+
 
 __version__ = "0.1.0"
 
@@ -123,4 +177,30 @@ __all__ = [
     "token_ids",
     "transformer_layer",
     "window_graph",
+    "adam_update",
+    "blas_threads",
+    "embed",
+    "embed_backward",
+    "gradient_check",
+    "init_adam",
+    "init_linear",
+    "linear",
+    "linear_backward",
+    "readout",
+    "readout_backward",
+    "softmax_cross_entropy",
+    "train",
+    "warmup_schedule",
+    "reverse_graph",
+    "propagate_backward",
+    "segment_softmax_backward",
+    "softmax_backward",
+    "scaled_dot_product_attention_backward",
+    "graph_attention_backward",
+    "gnn_layer_backward",
+    "gat_layer_backward",
+    "multi_head_attention_backward",
+    "layer_norm_backward",
+    "feed_forward_backward",
+    "transformer_layer_backward",
 ]

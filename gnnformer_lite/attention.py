@@ -17,19 +17,279 @@ Shapes: ``q, k, v: (n, H, d_head)`` -- node, head, feature.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_float_array, check_graph
-from .message_passing import bucket_pieces
+from . import _kernels
+from ._checks import as_float_array, check_cache, check_upstream
+from .graphs import Graph, check_graph
+from .message_passing import (
+    propagate,
+    propagate_backward,
+    segment_softmax,
+    segment_softmax_backward,
+    segment_sum,
+)
 
-if TYPE_CHECKING:
-    from .graphs import Graph
+
+def scaled_dot_product_attention(
+    q: ArrayLike,
+    k: ArrayLike,
+    v: ArrayLike,
+    mask: ArrayLike | None = None,
+    *,
+    cache: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Dense attention: every query i against every key j (optionally masked).
+
+    .. math:: \text{out}_i = \sum_j \operatorname{softmax}_j
+        \left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right) v_j
+
+    Args:
+        q: ``(..., n, H, d_head)`` queries.
+        k: ``(..., m, H, d_head)`` keys (``m = n`` for self-attention).
+        v: ``(..., m, H, d_v)`` values.
+        mask: optional boolean ``(n, m)`` or broadcastable to ``(..., n, m)``;
+            ``mask[i, j] = True`` means query i may attend to key j (the
+            orientation of ``g.adjacency()``). A query with nothing to attend to
+            gets output 0, never NaN.
+        cache: if a dict, filled with what ``scaled_dot_product_attention_backward``
+            needs (then the textbook lines below always run).
+
+    Returns:
+        ``(out, weights)``: ``out: (..., n, H, d_v)``, ``weights: (..., H, n, m)``.
+    """
+    q, k, v, mask = _check_sdpa(q, k, v, mask)
+    big = math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS  # (..., n, H) x m
+    if big and cache is None:
+        return _kernels.dense_attention(q, k, v, mask)  # long sentences: same numbers, faster
+    q, k, v = (np.moveaxis(x, -2, -3) for x in (q, k, v))  # heads first: (..., H, n, d)
+    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
+    if mask is not None:
+        scores = np.where(mask[..., None, :, :], scores, -np.inf)  # same mask for every head
+    weights = softmax(scores)  # softmax over the keys j
+    if cache is not None:
+        cache.update(q=q, k=k, v=v, weights=weights)  # heads first: (..., H, n, d)
+    return np.moveaxis(weights @ v, -3, -2), weights
+
+
+def scaled_dot_product_attention_backward(
+    cache: dict, d_out: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of ``scaled_dot_product_attention``: ``(d_q, d_k, d_v)``.
+
+    With :math:`S = Q K^\top / \sqrt{d}`, :math:`A = \operatorname{softmax}(S)`,
+    :math:`O = A V` for each head, and :math:`G = \partial L / \partial O`:
+
+    .. math::
+        \frac{\partial L}{\partial V} = A^\top G, \quad
+        \frac{\partial L}{\partial A} = G V^\top, \quad
+        \frac{\partial L}{\partial S} = A \odot \Big(\frac{\partial L}{\partial A}
+            - \operatorname{rowsum}\big(A \odot \frac{\partial L}{\partial A}\big)\Big),
+
+    .. math::
+        \frac{\partial L}{\partial Q} = \frac{1}{\sqrt{d}} \frac{\partial L}{\partial S} K,
+        \qquad
+        \frac{\partial L}{\partial K} = \frac{1}{\sqrt{d}}
+            \Big(\frac{\partial L}{\partial S}\Big)^\top Q.
+
+    Masked pairs have weight 0 and get gradient 0.
+
+    Args:
+        cache: the dict given to ``scaled_dot_product_attention(..., cache=cache)``.
+        d_out: ``(..., n, H, d_v)``, the gradient of the loss with respect to ``out``.
+
+    Returns:
+        ``(d_q, d_k, d_v)`` shaped like ``q, k, v``.
+    """
+    cache = check_cache(cache, ("q", "k", "v", "weights"), "scaled_dot_product_attention")
+    q, k, v, weights = cache["q"], cache["k"], cache["v"], cache["weights"]  # (..., H, n, d)
+    shape = (*q.shape[:-3], q.shape[-2], q.shape[-3], v.shape[-1])
+    G = np.moveaxis(check_upstream(d_out, shape, "scaled_dot_product_attention"), -2, -3)
+    d_v = np.swapaxes(weights, -1, -2) @ G  # out = weights @ v
+    d_weights = G @ np.swapaxes(v, -1, -2)
+    d_scores = softmax_backward(weights, d_weights) / math.sqrt(max(q.shape[-1], 1))
+    d_q = d_scores @ k  # scores = q k^T / sqrt(d)
+    d_k = np.swapaxes(d_scores, -1, -2) @ q
+    return tuple(np.moveaxis(x, -3, -2) for x in (d_q, d_k, d_v))
+
+
+def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""Numerically stable softmax along ``axis``; ``-inf`` entries get weight 0.
+
+    .. math:: \operatorname{softmax}(x)_j = \frac{\exp(x_j - m)}{\sum_{j'} \exp(x_{j'} - m)},
+        \qquad m = \max_{j'} x_{j'}
+
+    A slice that is all ``-inf`` (nothing to attend to) gives zeros, not NaN.
+    """
+    scores = _check_scores(scores)
+    m = scores.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
+    m[~np.isfinite(m)] = 0  # (a row of only -inf: keep exp(-inf - 0) = 0)
+    e = np.exp(scores - m)
+    total = e.sum(axis=axis, keepdims=True)
+    total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
+    return e / total
+
+
+def softmax_backward(weights: ArrayLike, d_weights: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""Gradient of ``softmax``: from :math:`\partial L / \partial w` to the scores.
+
+    .. math:: \frac{\partial L}{\partial x_j} = w_j \Big(\frac{\partial L}{\partial w_j}
+        - \sum_{j'} w_{j'} \frac{\partial L}{\partial w_{j'}}\Big)
+
+    (the Jacobian of the softmax is :math:`\operatorname{diag}(w) - w w^\top`).
+
+    Args:
+        weights: the output of ``softmax(scores, axis)``.
+        d_weights: the gradient of the loss with respect to ``weights``, same shape.
+        axis: the axis the softmax ran over.
+    """
+    weights = as_float_array(weights, "weights")
+    d_weights = as_float_array(d_weights, "d_weights")
+    if d_weights.shape != weights.shape:
+        raise ValueError(f"d_weights has shape {d_weights.shape} but weights has {weights.shape}")
+    return weights * (d_weights - (weights * d_weights).sum(axis=axis, keepdims=True))
+
+
+def self_attention(
+    h: ArrayLike, W_Q: ArrayLike, W_K: ArrayLike, W_V: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""One head of self-attention over all words: the talk's Transformer update.
+
+    .. math:: h_i' = \sum_{j \in S} \operatorname{softmax}_j
+        \left(\frac{q_i \cdot k_j}{\sqrt{d_k}}\right) v_j,
+        \qquad q_i = h_i W_Q,\ k_j = h_j W_K,\ v_j = h_j W_V
+
+    (the talk writes :math:`Q h_i`; features here are row vectors).
+
+    Args:
+        h: ``(n, d)`` word features.
+        W_Q, W_K: ``(d, d_k)``; W_V: ``(d, d_v)``.
+
+    Returns:
+        ``(h', alpha)``: ``h': (n, d_v)`` and ``alpha: (n, n)``, row i = receiver (query).
+    """
+    h, W_Q, W_K, W_V = _check_self_attention(h, W_Q, W_K, W_V)
+    q, k, v = h @ W_Q, h @ W_K, h @ W_V
+    out, weights = scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])  # H = 1
+    return out[:, 0], weights[0]
+
+
+def graph_attention(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph, *, cache: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Sparse attention along the edges of ``graph``: node i attends to its neighbours j.
+
+    .. math:: \text{out}_i = \sum_{j \in \mathcal{N}(i)} \alpha_{ij} v_j, \qquad
+        \alpha_{ij} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
+        \left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right)
+
+    In message-passing terms, as the body reads: gather (``q[receivers]``,
+    ``k[senders]``) -> score -> ``segment_softmax`` -> ``propagate``. Never builds
+    an ``n x n`` array: memory grows with the number of edges. (Big graphs run the
+    same computation one bucket of equal in-degree nodes at a time, in ``_kernels``.)
+
+    Args:
+        q, k: ``(n, H, d_head)``; v: ``(n, H, d_v)``.
+        graph: a ``Graph`` on ``n`` nodes (self loops if a word should see itself).
+        cache: if a dict, filled with what ``graph_attention_backward`` needs
+            (then the textbook lines below always run).
+
+    Returns:
+        ``(out, alpha)``: ``out: (n, H, d_v)`` (0 at a node with no incoming
+        edge), ``alpha: (E, H)`` in the graph's edge order.
+    """
+    q, k, v = _check_graph_attention(q, k, v, graph)
+    big = graph.num_edges * q.shape[1] >= _kernels.MIN_EDGE_HEADS
+    if big and cache is None:  # big graphs: same numbers, faster
+        return _kernels.graph_attention(q, k, v, graph.senders, graph.indptr)
+    s, r, n = graph.senders, graph.receivers, graph.num_nodes
+    scores = np.einsum("ehd,ehd->eh", q[r], k[s]) / math.sqrt(max(q.shape[-1], 1))  # gather, score
+    alpha = segment_softmax(scores, r, n, indptr=graph.indptr)  # softmax over each N(i)
+    out = propagate(graph, alpha[:, :, None] * v[s])  # sum alpha_ij v_j into each receiver
+    if cache is not None:
+        cache.update(q=q, k=k, v=v, alpha=alpha)
+    return out, alpha
+
+
+def graph_attention_backward(
+    graph: Graph, cache: dict, d_out: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of ``graph_attention``: message passing backwards, on the reversed graph.
+
+    With :math:`s_e = q_i \cdot k_j / \sqrt{d}` for edge :math:`e: j \to i` and
+    :math:`G_i = \partial L / \partial\, \text{out}_i`:
+
+    .. math::
+        \frac{\partial L}{\partial \alpha_e} = G_i \cdot v_j, \qquad
+        \frac{\partial L}{\partial v_j} = \sum_{i : j \in \mathcal{N}(i)} \alpha_{ij} G_i,
+        \qquad \frac{\partial L}{\partial s} =
+            \texttt{segment\_softmax\_backward}(\alpha, \partial L / \partial \alpha),
+
+    .. math::
+        \frac{\partial L}{\partial q_i} = \frac{1}{\sqrt{d}}
+            \sum_{j \in \mathcal{N}(i)} \frac{\partial L}{\partial s_{ij}} k_j, \qquad
+        \frac{\partial L}{\partial k_j} = \frac{1}{\sqrt{d}}
+            \sum_{i : j \in \mathcal{N}(i)} \frac{\partial L}{\partial s_{ij}} q_i.
+
+    The backward of ``propagate`` is a gather by receivers (``propagate_backward``);
+    the backward of the gathers ``v[senders]``, ``k[senders]`` is a segment sum over
+    senders, i.e. ``propagate`` on the reversed graph; the backward of the gather
+    ``q[receivers]`` is ``propagate`` itself.
+
+    Args:
+        graph: the ``Graph`` given to ``graph_attention``.
+        cache: the dict given to ``graph_attention(..., cache=cache)``.
+        d_out: ``(n, H, d_v)``, the gradient of the loss with respect to ``out``.
+
+    Returns:
+        ``(d_q, d_k, d_v)`` shaped like ``q, k, v``.
+    """
+    cache = check_cache(cache, ("q", "k", "v", "alpha"), "graph_attention")
+    q, k, v, alpha = cache["q"], cache["k"], cache["v"], cache["alpha"]
+    G = check_upstream(d_out, (*q.shape[:-1], v.shape[-1]), "graph_attention")
+    check_graph(graph, q.shape[0], "q")
+    if alpha.shape[0] != graph.num_edges:
+        raise ValueError(
+            f"graph has {graph.num_edges} edges but graph_attention saw {alpha.shape[0]}: "
+            f"pass the graph given to the forward"
+        )
+    s, r, n = graph.senders, graph.receivers, graph.num_nodes
+    d_messages = propagate_backward(graph, G)  # (E, H, d_v): each edge gets G of its receiver
+    d_alpha = np.einsum("ehd,ehd->eh", d_messages, v[s])  # message = alpha_ij v_j
+    d_v = segment_sum(alpha[:, :, None] * d_messages, s, n)  # sum over senders: reversed graph
+    d_scores = segment_softmax_backward(alpha, d_alpha, r, n) / math.sqrt(max(q.shape[-1], 1))
+    d_q = propagate(graph, d_scores[:, :, None] * k[s])  # backward of the gather q[receivers]
+    d_k = segment_sum(d_scores[:, :, None] * q[r], s, n)  # backward of the gather k[senders]
+    return d_q, d_k, d_v
+
+
+def edge_weights_to_dense(graph: Graph, alpha: ArrayLike) -> np.ndarray:
+    """Scatter per-edge weights into dense matrices, for plotting and checking.
+
+    Args:
+        graph: a ``Graph``.
+        alpha: ``(E, H)`` (or ``(E,)``) weights in the graph's edge order.
+
+    Returns:
+        ``(H, n, n)`` (or ``(n, n)``) with ``dense[h, i, j] = alpha[e, h]`` for
+        the edge ``e: j -> i`` and 0 where there is no edge (row = receiver).
+    """
+    alpha = _check_edge_weights(graph, alpha)
+    n = graph.num_nodes
+    a2 = alpha if alpha.ndim == 2 else alpha[:, None]  # (E, H); reshape(E, -1) fails for E = 0
+    dense = np.zeros((a2.shape[1], n, n), dtype=alpha.dtype)
+    dense[:, graph.receivers, graph.senders] = a2.T
+    return dense if alpha.ndim == 2 else dense[0]
+
+
+# --------------------------------------------------------------------------- input checks
 
 
 def _check_qkv(q, k, v, min_ndim: int = 3):
+    __tracebackhide__ = True
     q = as_float_array(q, "q")
     k = as_float_array(k, "k")
     v = as_float_array(v, "v")
@@ -52,62 +312,15 @@ def _check_qkv(q, k, v, min_ndim: int = 3):
     return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
 
 
-def scaled_dot_product_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, mask: ArrayLike | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Dense attention: every query i against every key j (optionally masked).
-
-    .. math:: \text{out}_i = \sum_j \operatorname{softmax}_j
-        \left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right) v_j
-
-    Args:
-        q: ``(..., n, H, d_head)`` queries.
-        k: ``(..., m, H, d_head)`` keys (``m = n`` for self-attention).
-        v: ``(..., m, H, d_v)`` values.
-        mask: optional boolean ``(n, m)`` or broadcastable to ``(..., n, m)``;
-            ``mask[i, j] = True`` means query i may attend to key j (the
-            orientation of ``g.adjacency()``). A query with nothing to attend to
-            gets output 0, never NaN.
-
-    Returns:
-        ``(out, weights)``: ``out: (..., n, H, d_v)``, ``weights: (..., H, n, m)``.
-    """
+def _check_sdpa(q, k, v, mask):
+    __tracebackhide__ = True
     q, k, v = _check_qkv(q, k, v)
-    allowed = None if mask is None else _check_mask(mask, q.shape, k.shape)
-    qh = np.moveaxis(q, -2, -3)  # (..., H, n, d)
-    kT = np.moveaxis(k, -3, -1)  # (..., H, d, m)
-    vh = np.moveaxis(v, -2, -3)  # (..., H, m, d_v)
-    batch, (H, n, m) = q.shape[:-3], (q.shape[-2], q.shape[-3], k.shape[-3])
-    if m == 0:  # nothing to attend to: output 0 (matmul refuses a 0-wide out= here)
-        out = np.zeros((*batch, n, H, v.shape[-1]), dtype=q.dtype)
-        return out, np.zeros((*batch, H, n, m), dtype=q.dtype)
-    weights = np.empty((*batch, H, n, m), dtype=q.dtype)  # every block below fills its rows
-    out = np.empty((*batch, H, n, v.shape[-1]), dtype=q.dtype)
-    scale = q.dtype.type(1.0 / np.sqrt(max(q.shape[-1], 1)))  # d = 0: all scores 0
-    # The textbook lines are: weights = softmax(q k^T / sqrt(d)); out = weights @ v.
-    # Done for a block of queries at a time, every pass over the scores stays in the
-    # CPU cache and the softmax runs in place: 2-3x faster for long sentences.
-    for rows in _query_blocks(weights):
-        s = weights[..., rows, :]  # a view: results land in `weights`
-        np.matmul(qh[..., rows, :], kT, out=s)
-        s *= scale
-        if allowed is not None:
-            np.copyto(s, -np.inf, where=~allowed[..., None, rows, :])  # same mask for each head
-        _softmax_inplace(s)
-        np.matmul(s, vh, out=out[..., rows, :])
-    return np.moveaxis(out, -3, -2), weights
-
-
-def _query_blocks(weights: np.ndarray, block_bytes: int = 1 << 20) -> list[slice]:
-    """Split the query axis of ``weights (..., H, n, m)`` into blocks of about 1 MB."""
-    n = weights.shape[-2]
-    per_row = max(1, weights[..., :1, :].nbytes)
-    step = max(1, min(n, block_bytes // per_row))
-    return [slice(a, a + step) for a in range(0, n, step)]
+    return q, k, v, (None if mask is None else _check_mask(mask, q.shape, k.shape))
 
 
 def _check_mask(mask, q_shape: tuple, k_shape: tuple) -> np.ndarray:
     """Check a boolean mask against ``(..., n, m)``; return it broadcast to that shape."""
+    __tracebackhide__ = True
     mask = np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(f"mask must be a boolean array, got dtype {mask.dtype}")
@@ -124,57 +337,27 @@ def _check_mask(mask, q_shape: tuple, k_shape: tuple) -> np.ndarray:
     return full
 
 
-def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
-    r"""Numerically stable softmax along ``axis``; ``-inf`` entries get weight 0.
-
-    .. math:: \operatorname{softmax}(x)_j = \frac{\exp(x_j - m)}{\sum_{j'} \exp(x_{j'} - m)},
-        \qquad m = \max_{j'} x_{j'}
-
-    A slice that is all ``-inf`` (nothing to attend to) gives zeros, not NaN.
-    """
+def _check_scores(scores) -> np.ndarray:
+    __tracebackhide__ = True
     scores = as_float_array(scores, "scores", finite=False)
     if np.isnan(scores).any() or np.isposinf(scores).any():
         raise ValueError(f"scores contains NaN or +inf (shape {scores.shape})")
-    return _softmax(scores, axis)
+    return scores
 
 
-def _softmax(scores: np.ndarray, axis: int) -> np.ndarray:
-    return _softmax_inplace(np.array(scores, copy=True), axis)
+def _check_graph_attention(q, k, v, graph):
+    __tracebackhide__ = True
+    q, k, v = _check_qkv(q, k, v)
+    if q.ndim != 3 or k.shape[0] != q.shape[0]:
+        raise ValueError(
+            f"graph_attention takes q, k, v of shape (n, H, d_head); got q {q.shape}, k {k.shape}"
+        )
+    check_graph(graph, q.shape[0], "q")
+    return q, k, v
 
 
-def _softmax_inplace(s: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Overwrite ``s`` with its softmax along ``axis`` (stable; an all -inf slice gives 0)."""
-    m = s.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
-    m[~np.isfinite(m)] = 0
-    s -= m
-    np.exp(s, out=s)
-    if axis == -1:  # rows summed by a matrix-vector product: 5x faster than .sum for short rows
-        total = s @ np.ones((s.shape[-1], 1), dtype=s.dtype)
-    else:
-        total = s.sum(axis=axis, keepdims=True)
-    total[total == 0] = 1
-    s *= 1 / total
-    return s
-
-
-def self_attention(
-    h: ArrayLike, W_Q: ArrayLike, W_K: ArrayLike, W_V: ArrayLike
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""One head of self-attention over all words: the talk's Transformer update.
-
-    .. math:: h_i' = \sum_{j \in S} \operatorname{softmax}_j
-        \left(\frac{q_i \cdot k_j}{\sqrt{d_k}}\right) v_j,
-        \qquad q_i = h_i W_Q,\ k_j = h_j W_K,\ v_j = h_j W_V
-
-    (the talk writes :math:`Q h_i`; features here are row vectors).
-
-    Args:
-        h: ``(n, d)`` word features.
-        W_Q, W_K: ``(d, d_k)``; W_V: ``(d, d_v)``.
-
-    Returns:
-        ``(h', alpha)``: ``h': (n, d_v)`` and ``alpha: (n, n)``, row i = receiver (query).
-    """
+def _check_self_attention(h, W_Q, W_K, W_V):
+    __tracebackhide__ = True
     h = as_float_array(h, "h", ndim=2)
     mats = {"W_Q": W_Q, "W_K": W_K, "W_V": W_V}
     for name, W in mats.items():
@@ -186,78 +369,11 @@ def self_attention(
             f"W_Q has shape {mats['W_Q'].shape} and W_K has shape {mats['W_K'].shape}: "
             f"queries and keys need the same width d_k"
         )
-    q, k, v = (h @ mats[name] for name in ("W_Q", "W_K", "W_V"))
-    out, weights = scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])  # H = 1
-    return out[:, 0], weights[0]
+    return h, mats["W_Q"], mats["W_K"], mats["W_V"]
 
 
-def graph_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Sparse attention along the edges of ``graph``: node i attends to its neighbours j.
-
-    .. math:: \text{out}_i = \sum_{j \in \mathcal{N}(i)} \alpha_{ij} v_j, \qquad
-        \alpha_{ij} = \operatorname{softmax}_{j \in \mathcal{N}(i)}
-        \left(\frac{q_i \cdot k_j}{\sqrt{d_\text{head}}}\right)
-
-    In message-passing terms: gather (``q[receivers]``, ``k[senders]``) -> score ->
-    ``segment_softmax`` -> ``propagate``; the code computes exactly that, one bucket
-    of equal in-degree nodes at a time (see the comment inside). Never builds an
-    ``n x n`` array: memory grows with the number of edges.
-
-    Args:
-        q, k: ``(n, H, d_head)``; v: ``(n, H, d_v)``.
-        graph: a ``Graph`` on ``n`` nodes (self loops if a word should see itself).
-
-    Returns:
-        ``(out, alpha)``: ``out: (n, H, d_v)`` (0 at a node with no incoming
-        edge), ``alpha: (E, H)`` in the graph's edge order.
-    """
-    q, k, v = _check_qkv(q, k, v)
-    if q.ndim != 3 or k.shape[0] != q.shape[0]:
-        raise ValueError(
-            f"graph_attention takes q, k, v of shape (n, H, d_head); got q {q.shape}, k {k.shape}"
-        )
-    check_graph(graph, q.shape[0], "q")
-    (n, H, d), d_v = q.shape, v.shape[-1]
-    scale = q.dtype.type(1.0 / np.sqrt(max(d, 1)))  # d = 0: scores are all 0 anyway
-    # The textbook version is four lines (the tests and notebook 04 run it as the reference):
-    #   scores = einsum("ehd,ehd->eh", q[receivers], k[senders]) * scale
-    #   alpha = segment_softmax(scores, receivers, n)
-    #   out = propagate(graph, alpha[:, :, None] * v[senders])
-    # Faster, same numbers: nodes with the same in-degree D form a bucket, and a block of
-    # m of them is a small dense problem: D keys each, laid out (D, m, H, d) so that the
-    # softmax over the D neighbours reduces whole (m, H) slabs. 2-4x faster on windows.
-    out = np.zeros((n, H, d_v), dtype=q.dtype)
-    alpha = np.zeros((graph.num_edges, H), dtype=q.dtype)
-    block_rows = _BLOCK_ELEMENTS // max(1, H * (d + d_v))
-    for segs, D, rows in bucket_pieces(graph.degree_buckets, block_rows):
-        m = len(segs)
-        nbr = graph.senders[rows].reshape(m, D).T.ravel()  # neighbour-major: (D * m,)
-        kb = np.take(k, nbr, axis=0).reshape(D, m, H, d)
-        vb = np.take(v, nbr, axis=0).reshape(D, m, H, d_v)
-        s = np.einsum("mhd,Dmhd->Dmh", q[segs], kb)  # q_i . k_j for each of the D neighbours
-        s *= scale
-        _softmax_inplace(s, axis=0)
-        out[segs] = np.einsum("Dmh,Dmhd->mhd", s, vb)
-        alpha[rows] = s.transpose(1, 0, 2).reshape(m * D, H)  # back to edge order
-    return out, alpha
-
-
-_BLOCK_ELEMENTS = 1 << 18  # keys + values of one block: ~1 MB of float32
-
-
-def edge_weights_to_dense(graph: Graph, alpha: ArrayLike) -> np.ndarray:
-    """Scatter per-edge weights into dense matrices, for plotting and checking.
-
-    Args:
-        graph: a ``Graph``.
-        alpha: ``(E, H)`` (or ``(E,)``) weights in the graph's edge order.
-
-    Returns:
-        ``(H, n, n)`` (or ``(n, n)``) with ``dense[h, i, j] = alpha[e, h]`` for
-        the edge ``e: j -> i`` and 0 where there is no edge (row = receiver).
-    """
+def _check_edge_weights(graph, alpha) -> np.ndarray:
+    __tracebackhide__ = True
     check_graph(graph)
     alpha = as_float_array(alpha, "alpha", finite=False)
     if alpha.ndim not in (1, 2) or alpha.shape[0] != graph.num_edges:
@@ -265,8 +381,4 @@ def edge_weights_to_dense(graph: Graph, alpha: ArrayLike) -> np.ndarray:
             f"alpha has shape {alpha.shape} but the graph has {graph.num_edges} edges; "
             f"expected (E,) or (E, H) with E={graph.num_edges}"
         )
-    n = graph.num_nodes
-    a2 = alpha if alpha.ndim == 2 else alpha[:, None]  # (E, H); reshape(E, -1) fails for E = 0
-    dense = np.zeros((a2.shape[1], n, n), dtype=alpha.dtype)
-    dense[:, graph.receivers, graph.senders] = a2.T
-    return dense if alpha.ndim == 2 else dense[0]
+    return alpha

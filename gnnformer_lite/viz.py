@@ -28,7 +28,8 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_float_array, check_graph
+from ._checks import as_count, as_float_array
+from .graphs import check_graph
 
 if TYPE_CHECKING:
     from .graphs import Graph

@@ -1,0 +1,536 @@
+r"""Learning in pure NumPy: the model's two ends, a loss, Adam, a schedule and a loop.
+
+Every layer of the course has a backward function next to its forward
+(``gnn_layer`` / ``gnn_layer_backward``, ...). This module adds what a model needs
+around the layers, each with its backward too:
+
+- ``embed`` (a row lookup; backward: a scatter-add of rows) and ``readout``
+  (pick one row per sentence, or average each graph's nodes);
+- ``linear`` (the classifier on top) and ``softmax_cross_entropy``;
+- ``gradient_check``: central finite differences against the analytic gradients;
+- ``init_adam`` / ``adam_update``, ``warmup_schedule``, and ``train``, a seeded,
+  deterministic loop that returns its history and prints a few rounded lines;
+- ``blas_threads``: run NumPy's BLAS on one thread (on the tiny matrices of the
+  course two threads can be 10x slower than one on a busy machine).
+
+Parameters are (nested) dicts of arrays; gradients are dicts of the same shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import glob
+import os
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._checks import (
+    as_count,
+    as_float_array,
+    as_index_array,
+    get_param,
+)
+from .message_passing import segment_mean, segment_sum
+
+Tree = dict  # nested dicts with np.ndarray leaves
+
+
+# --- trees of parameters -----------------------------------------------------------------
+
+
+def _leaves(tree, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+    """``(path, array)`` for every array of a nested dict, in sorted key order."""
+    if isinstance(tree, dict):
+        for key in sorted(tree):
+            yield from _leaves(tree[key], f"{prefix}{key}/")
+    else:
+        yield prefix.rstrip("/"), tree
+
+
+def _tree_map(fn: Callable, tree, *rest):
+    """Apply ``fn`` leaf by leaf to trees of the same structure."""
+    if isinstance(tree, dict):
+        for other in rest:
+            if not isinstance(other, dict) or other.keys() != tree.keys():
+                raise ValueError(
+                    f"gradients and parameters need the same keys: {sorted(tree)} vs "
+                    f"{sorted(other) if isinstance(other, dict) else type(other).__name__}"
+                )
+        return {key: _tree_map(fn, tree[key], *(o[key] for o in rest)) for key in tree}
+    return fn(tree, *rest)
+
+
+def _check_tree(tree, name: str) -> None:
+    for path, leaf in _leaves(tree):
+        if not isinstance(leaf, np.ndarray):
+            where = f"{name}[{path!r}]" if path else name
+            raise TypeError(f"{where} must be an np.ndarray, got {type(leaf).__name__}")
+
+
+# --- the model's two ends: embedding, readout, classifier, loss --------------------------
+
+
+def embed(table: ArrayLike, tokens: ArrayLike, *, cache: dict | None = None) -> np.ndarray:
+    r"""Look up one row of ``table`` per token: the embedding layer.
+
+    .. math:: h_i = E_{t_i}
+
+    Args:
+        table: ``(vocab_size, d)`` one learned vector per token id.
+        tokens: ints in ``[0, vocab_size)``, any shape, e.g. ``(n,)`` or ``(B, L)``.
+        cache: if a dict, filled with what ``embed_backward`` needs.
+
+    Returns:
+        ``(*tokens.shape, d)``.
+    """
+    table = as_float_array(table, "table", ndim=2)
+    tok = np.asarray(tokens)
+    if tok.dtype.kind not in "iu" and tok.size:
+        raise TypeError(f"tokens must be an integer array, got dtype {tok.dtype}")
+    tok = tok.astype(np.int64)
+    if tok.size and (tok.min() < 0 or tok.max() >= table.shape[0]):
+        bad = tok[(tok < 0) | (tok >= table.shape[0])].flat[0]
+        raise ValueError(f"tokens contains {bad}, out of range for a table of shape {table.shape}")
+    if cache is not None:
+        cache.update(tokens=tok, vocab_size=table.shape[0])
+    return table[tok]
+
+
+def embed_backward(cache: dict, d_out: np.ndarray) -> np.ndarray:
+    r"""Gradient of ``embed`` with respect to the table: a scatter-add of rows.
+
+    .. math:: \frac{\partial L}{\partial E_t} = \sum_{i : t_i = t} \frac{\partial L}{\partial h_i}
+
+    a segment sum of the rows of ``d_out`` by token id (a token used twice gets
+    both rows' gradients; an unused token gets 0).
+    """
+    tokens = cache["tokens"]
+    d_out = np.asarray(d_out)
+    d = d_out.shape[-1]
+    return segment_sum(d_out.reshape(-1, d), tokens.reshape(-1), cache["vocab_size"])
+
+
+def readout(
+    h: ArrayLike,
+    rows: ArrayLike | None = None,
+    *,
+    node_graph: ArrayLike | None = None,
+    num_graphs: int | None = None,
+    cache: dict | None = None,
+) -> np.ndarray:
+    r"""One vector per sentence (graph): pick one row each, or average each graph's rows.
+
+    .. math:: r_b = h_{\text{rows}[b]} \qquad\text{or}\qquad
+        r_b = \frac{1}{n_b} \sum_{i \in \text{graph } b} h_i
+
+    Args:
+        h: ``(N, d)`` node features of a batch (one disjoint graph, or a padded
+            ``(B, L, d)`` batch reshaped to ``(B * L, d)``).
+        rows: ``(B,)`` the node to read in each sentence (e.g. the main verb).
+        node_graph: ``(N,)`` instead of ``rows``: the graph of each node, as
+            returned by ``batch_graphs``; the readout is then the mean.
+        num_graphs: ``B`` for ``node_graph`` (default: ``node_graph.max() + 1``).
+        cache: if a dict, filled with what ``readout_backward`` needs.
+
+    Returns:
+        ``(B, d)``.
+    """
+    h = as_float_array(h, "h", ndim=2)
+    if (rows is None) == (node_graph is None):
+        raise ValueError("readout takes exactly one of rows= and node_graph=")
+    if rows is not None:
+        rows = as_index_array(rows, "rows")
+        if rows.size and (rows.min() < 0 or rows.max() >= h.shape[0]):
+            bad = rows[(rows < 0) | (rows >= h.shape[0])][0]
+            raise ValueError(f"rows contains {bad}, out of range for h of shape {h.shape}")
+        if cache is not None:
+            cache.update(rows=rows, num_nodes=h.shape[0])
+        return h[rows]
+    ids = as_index_array(node_graph, "node_graph")
+    if num_graphs is None:
+        num_graphs = int(ids.max()) + 1 if ids.size else 0
+    out = segment_mean(h, ids, num_graphs)  # checks the lengths and the range of ids
+    if cache is not None:
+        cache.update(node_graph=ids, count=np.bincount(ids, minlength=num_graphs))
+    return out
+
+
+def readout_backward(cache: dict, d_out: np.ndarray) -> np.ndarray:
+    r"""Gradient of ``readout`` with respect to ``h``.
+
+    Picked rows: the gradient goes back to the rows it came from (a scatter-add,
+    a segment sum by ``rows``), every other row gets 0. Mean per graph: each node
+    gets its graph's gradient divided by the graph's size,
+    :math:`\partial L / \partial h_i = \frac{1}{n_b} \partial L / \partial r_b`.
+    """
+    d_out = np.asarray(d_out)
+    if "rows" in cache:
+        return segment_sum(d_out, cache["rows"], cache["num_nodes"])
+    ids = cache["node_graph"]
+    return d_out[ids] / cache["count"][ids, None]
+
+
+def init_linear(
+    rng: np.random.Generator, d_in: int, d_out: int, *, dtype=np.float64
+) -> dict[str, np.ndarray]:
+    """Parameters of ``linear``: ``W: (d_in, d_out)`` (Glorot uniform), ``b: (d_out,)`` (zeros)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
+    d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
+    limit = np.sqrt(6.0 / max(d_in + d_out, 1))
+    return {
+        "W": rng.uniform(-limit, limit, size=(d_in, d_out)).astype(dtype),
+        "b": np.zeros(d_out, dtype=dtype),
+    }
+
+
+def linear(params: dict, x: ArrayLike, *, cache: dict | None = None) -> np.ndarray:
+    r"""An affine map, e.g. the classifier on top of the readout: :math:`y = x W + b`.
+
+    ``params``: ``W (d_in, d_out)``, ``b (d_out,)``; ``x: (..., d_in)``.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis (..., d_in)")
+    d_out = get_param(params, "W", None, x.dtype, "(d_in, d_out)").shape[1]
+    ctx = f"x has d_in={x.shape[-1]} (and W has d_out={d_out})"
+    W = get_param(params, "W", (x.shape[-1], d_out), x.dtype, ctx)
+    b = get_param(params, "b", (d_out,), x.dtype, ctx)
+    if cache is not None:
+        cache.update(x=x)
+    return x @ W + b
+
+
+def linear_backward(params: dict, cache: dict, d_out: np.ndarray) -> tuple[dict, np.ndarray]:
+    r"""Gradients of ``linear``: ``(d_params, d_x)``.
+
+    .. math:: \frac{\partial L}{\partial W} = x^\top \frac{\partial L}{\partial y}, \quad
+        \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial y_i}, \quad
+        \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W^\top
+    """
+    x = cache["x"]
+    x2, d2 = x.reshape(-1, x.shape[-1]), d_out.reshape(-1, d_out.shape[-1])
+    return {"W": x2.T @ d2, "b": d2.sum(axis=0)}, d_out @ params["W"].T
+
+
+def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, np.ndarray]:
+    r"""Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its gradient.
+
+    .. math:: L = -\frac{1}{B} \sum_b \log p_{b, y_b}, \quad
+        p_b = \operatorname{softmax}(z_b), \qquad
+        \frac{\partial L}{\partial z_b} = \frac{1}{B} (p_b - \text{onehot}(y_b))
+
+    Computed with log-sum-exp, so large logits neither overflow nor give ``log(0)``.
+
+    Args:
+        logits: ``(B, C)`` one row of class scores per example.
+        labels: ``(B,)`` ints in ``[0, C)``.
+
+    Returns:
+        ``(loss, d_logits)``: a float and ``(B, C)``.
+    """
+    z = as_float_array(logits, "logits", ndim=2)
+    y = as_index_array(labels, "labels")
+    B, C = z.shape
+    if y.shape != (B,):
+        raise ValueError(f"labels has shape {y.shape} but logits has shape {z.shape}; need ({B},)")
+    if B == 0:
+        raise ValueError("logits has no rows: the mean loss of an empty batch is undefined")
+    if y.min() < 0 or y.max() >= C:
+        bad = y[(y < 0) | (y >= C)][0]
+        raise ValueError(f"labels contains {bad}, out of range for {C} classes")
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_p[np.arange(B), y].mean()
+    d_logits = np.exp(log_p)
+    d_logits[np.arange(B), y] -= 1
+    return float(loss), d_logits / B
+
+
+# --- gradient check ----------------------------------------------------------------------
+
+
+def gradient_check(
+    f: Callable[[Tree], float], params: Tree, grads: Tree, eps: float = 1e-6, scale: float = 1.0
+):
+    r"""Compare analytic gradients with central finite differences, parameter by parameter.
+
+    For every entry :math:`\theta` of every array in ``params``:
+
+    .. math:: g^\text{num} = \frac{f(\theta + \epsilon) - f(\theta - \epsilon)}{2 \epsilon},
+        \qquad \text{error} = \max \frac{|g - g^\text{num}|}{\max(|g|,\ |g^\text{num}|,\
+        \text{scale})}
+
+    i.e. the relative error, turned into the absolute error for entries smaller than
+    ``scale`` (finite differences cannot resolve tiny gradients to many digits: their
+    round-off is about :math:`10^{-16} |f| / \epsilon`). In float64 with ``eps=1e-6``
+    a correct gradient gives errors around 1e-9 or less.
+
+    Args:
+        f: the scalar function, ``f(params) -> float``; it must not modify ``params``.
+        params: an array or a (nested) dict of float64 arrays, e.g. ``{"layer": params,
+            "h": h}`` to check the gradient of the input as well.
+        grads: the analytic gradients, same structure and shapes as ``params``.
+        eps: the finite-difference step.
+        scale: gradient entries below this size are compared absolutely.
+
+    Returns:
+        The max error per array, a float (or a dict of floats shaped like ``params``).
+    """
+    _check_tree(params, "params")
+    _check_tree(grads, "grads")
+    work = _tree_map(lambda p: np.array(p, dtype=np.float64), params)  # perturbed in place
+
+    def check(p, g):
+        if g.shape != p.shape:
+            raise ValueError(f"a gradient has shape {g.shape} but its parameter has {p.shape}")
+        num = np.zeros(p.shape)
+        flat = p.reshape(-1)  # a view into `work`
+        for idx in range(flat.size):
+            old = flat[idx]
+            flat[idx] = old + eps
+            f_plus = f(work)
+            flat[idx] = old - eps
+            f_minus = f(work)
+            flat[idx] = old
+            num.reshape(-1)[idx] = (f_plus - f_minus) / (2 * eps)
+        if not p.size:
+            return 0.0
+        denom = np.maximum(np.maximum(np.abs(g), np.abs(num)), scale)
+        return float(np.max(np.abs(g - num) / denom))
+
+    return _tree_map(check, work, grads)
+
+
+# --- optimisation ------------------------------------------------------------------------
+
+
+def init_adam(params: Tree) -> dict:
+    """Adam's state for ``params``: step 0, and zero first and second moments ``m``, ``v``."""
+    _check_tree(params, "params")
+    return {
+        "step": 0,
+        "m": _tree_map(np.zeros_like, params),
+        "v": _tree_map(np.zeros_like, params),
+    }
+
+
+def adam_update(
+    params: Tree,
+    grads: Tree,
+    state: dict,
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> tuple[Tree, dict]:
+    r"""One step of Adam (Kingma & Ba, 2015), as ``torch.optim.Adam`` computes it.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \quad
+        \theta_t = \theta_{t-1} - \eta\,
+            \frac{m_t / (1 - \beta_1^t)}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}
+
+    Returns new ``(params, state)``; the inputs are not modified.
+    """
+    b1, b2 = betas
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise ValueError(f"betas must be in [0, 1), got {betas}")
+    if not np.isfinite(lr) or lr < 0:
+        raise ValueError(f"lr must be a finite number >= 0, got {lr}")
+    t = state["step"] + 1
+    m = _tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["m"], grads)
+    v = _tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state["v"], grads)
+    c1, c2 = 1 - b1**t, 1 - b2**t  # bias corrections: m and v start at 0
+
+    def step(p, m, v):
+        return p - (lr / c1) * m / (np.sqrt(v / c2) + eps)
+
+    return _tree_map(step, params, m, v), {"step": t, "m": m, "v": v}
+
+
+def warmup_schedule(
+    step: int, warmup: int, peak_lr: float, total_steps: int | None = None, final_lr: float = 0.0
+) -> float:
+    r"""Learning rate at ``step`` (0-based): linear warm-up, then constant or cosine decay.
+
+    .. math::
+        \eta_t = \eta_\text{peak} \frac{t + 1}{T_\text{warm}} \quad (t < T_\text{warm}),
+        \qquad
+        \eta_t = \eta_\text{final} + \tfrac{1}{2} (\eta_\text{peak} - \eta_\text{final})
+            \left(1 + \cos \pi \frac{t - T_\text{warm}}{T - T_\text{warm}}\right)
+
+    after the warm-up if ``total_steps`` :math:`T` is given, else
+    :math:`\eta_\text{peak}`. ``warmup=0`` starts at the peak.
+    """
+    step, warmup = as_count(step, "step"), as_count(warmup, "warmup")
+    if step < warmup:
+        return peak_lr * (step + 1) / warmup
+    if total_steps is None:
+        return float(peak_lr)
+    total_steps = as_count(total_steps, "total_steps")
+    if total_steps <= warmup:
+        raise ValueError(f"total_steps={total_steps} must be greater than warmup={warmup}")
+    progress = min(1.0, (step - warmup) / (total_steps - warmup))
+    return float(final_lr + 0.5 * (peak_lr - final_lr) * (1 + np.cos(np.pi * progress)))
+
+
+# --- single-threaded BLAS ----------------------------------------------------------------
+
+
+def _openblas_thread_setters() -> list:
+    """``(get, set)`` ctypes functions of the OpenBLAS that NumPy loaded, if it can be found.
+
+    NumPy's wheels bundle OpenBLAS under a prefixed name (``scipy_openblas64_`` in
+    NumPy 2, ``openblas64_`` in 1.26); a NumPy built against the system OpenBLAS
+    uses the plain names. Anything else (Accelerate, MKL, Pyodide) gives ``[]``.
+    """
+    root = os.path.dirname(os.path.dirname(np.__file__))
+    paths = glob.glob(os.path.join(root, "numpy.libs", "*openblas*"))
+    paths += glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*openblas*"))
+    with contextlib.suppress(OSError):  # Linux: the libraries this process has loaded
+        with open("/proc/self/maps") as maps:
+            paths += sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    names = [
+        "scipy_openblas_{}_num_threads64_",
+        "openblas_{}_num_threads64_",
+        "scipy_openblas_{}_num_threads",
+        "openblas_{}_num_threads",
+    ]
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library, not a copy
+        except OSError:
+            continue
+        for name in names:
+            get = getattr(lib, name.format("get"), None)
+            set_ = getattr(lib, name.format("set"), None)
+            if get is not None and set_ is not None:
+                get.restype = ctypes.c_int
+                set_.argtypes = [ctypes.c_int]
+                return [(get, set_)]
+    return []
+
+
+_SETTERS: list | None = None
+
+
+def _setters() -> list:
+    global _SETTERS
+    if _SETTERS is None:
+        try:
+            _SETTERS = _openblas_thread_setters()
+        except Exception:  # noqa: BLE001 -- any failure: leave BLAS alone
+            _SETTERS = []
+    return _SETTERS
+
+
+@contextlib.contextmanager
+def blas_threads(num_threads: int = 1):
+    """Run the ``with`` block with NumPy's BLAS (OpenBLAS) on ``num_threads`` threads.
+
+    On the course's small matrices (a batch of 64 sentences of width 16) OpenBLAS's
+    second thread costs more than it saves, up to 10x when another process keeps the
+    other core busy. ``train`` uses one thread by default. Works through ``ctypes`` on
+    the OpenBLAS NumPy ships with; where that library is not found (Accelerate on a
+    Mac, MKL, Pyodide) it does nothing. Yields the thread count in effect inside the
+    block, or ``None`` when BLAS could not be controlled.
+    """
+    num_threads = as_count(num_threads, "num_threads")
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    setters = _setters()
+    if not setters:
+        yield None
+        return
+    get, set_ = setters[0]
+    before = get()
+    set_(num_threads)
+    try:
+        yield get()
+    finally:
+        set_(before)
+
+
+# --- the training loop -------------------------------------------------------------------
+
+
+def train(
+    loss_fn: Callable[[Tree, np.ndarray], tuple[float, float, Tree]],
+    params: Tree,
+    num_examples: int,
+    *,
+    steps: int,
+    batch_size: int | None = None,
+    lr: float = 1e-3,
+    warmup: int = 0,
+    total_steps: int | None = None,
+    betas: tuple[float, float] = (0.9, 0.999),
+    seed: int = 0,
+    print_every: int | None = None,
+    threads: int | None = 1,
+) -> tuple[Tree, dict]:
+    """Train ``params`` with Adam: the whole loop, seeded and deterministic.
+
+    Each step draws the next ``batch_size`` example indices of a shuffled epoch
+    (``np.random.default_rng(seed)``, reshuffled every epoch; ``None`` = the whole
+    set in order every step), calls ``loss_fn(params, idx) -> (loss, accuracy,
+    grads)``, and takes one Adam step at ``warmup_schedule(step, warmup, lr,
+    total_steps)``.
+
+    Progress goes into the returned history, never to stderr; with ``print_every=k``
+    it also prints one line every k steps (and at the last step) with the loss and
+    accuracy rounded to 3 decimals -- nothing that depends on timing, so the output
+    of a notebook cell stays the same from run to run.
+
+    Args:
+        loss_fn: ``(params, idx) -> (loss, accuracy, grads)`` on the examples ``idx``.
+        params: the initial parameters (not modified).
+        num_examples: the size of the training set.
+        steps: the number of Adam steps.
+        batch_size: examples per step; ``None`` for full-batch training.
+        lr, warmup, total_steps: the learning-rate schedule (``warmup_schedule``).
+        betas: Adam's decay rates.
+        seed: seeds the shuffling.
+        print_every: print a progress line every this many steps (``None``: silent).
+        threads: BLAS threads during training (``blas_threads``); ``None`` leaves BLAS alone.
+
+    Returns:
+        ``(params, history)`` with ``history = {"step", "lr", "loss", "accuracy"}``,
+        one entry per step (lists of Python numbers).
+    """
+    num_examples, steps = as_count(num_examples, "num_examples"), as_count(steps, "steps")
+    if batch_size is not None:
+        batch_size = as_count(batch_size, "batch_size")
+        if not 1 <= batch_size <= num_examples:
+            raise ValueError(f"batch_size={batch_size} must be in [1, num_examples={num_examples}]")
+    if num_examples == 0:
+        raise ValueError("num_examples must be >= 1")
+    if print_every is not None and as_count(print_every, "print_every") < 1:
+        raise ValueError(f"print_every must be >= 1, got {print_every}")
+    _check_tree(params, "params")
+    rng = np.random.default_rng(seed)
+    state = init_adam(params)
+    history = {"step": [], "lr": [], "loss": [], "accuracy": []}
+    order, pos = np.arange(num_examples), num_examples
+    with blas_threads(threads) if threads is not None else contextlib.nullcontext():
+        for step in range(steps):
+            if batch_size is None:
+                idx = order
+            else:
+                if pos + batch_size > num_examples:  # a new epoch: reshuffle
+                    order, pos = rng.permutation(num_examples), 0
+                idx, pos = order[pos : pos + batch_size], pos + batch_size
+            loss, accuracy, grads = loss_fn(params, idx)
+            rate = warmup_schedule(step, warmup, lr, total_steps)
+            params, state = adam_update(params, grads, state, rate, betas)
+            for key, value in zip(history, (step, rate, loss, accuracy), strict=True):
+                history[key].append(float(value) if key != "step" else step + 1)
+            if print_every is not None and ((step + 1) % print_every == 0 or step + 1 == steps):
+                print(
+                    f"step {step + 1:>{len(str(steps))}}: loss {loss:.3f}, accuracy {accuracy:.3f}"
+                )
+    return params, history
