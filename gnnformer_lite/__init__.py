@@ -26,7 +26,10 @@
   ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
   ``warmup_schedule``, ``train``, ``blas_threads``;
 - data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
-  ``token_ids``, ``pad_batch``, ``karate_club``.
+  ``token_ids``, ``pad_batch``, ``karate_club``;
+- models of notebook 07 (forward, and a ``*_loss`` with the backward pass):
+  ``node_classifier``, ``sentence_gnn``, ``sentence_transformer``, their ``init_*``,
+  ``sentence_graphs``, ``graph_batch``.
 """
 
 from .attention import (
@@ -91,6 +94,19 @@ from .message_passing import (
     segment_softmax,
     segment_softmax_backward,
     segment_sum,
+)
+from .models import (
+    graph_batch,
+    init_node_classifier,
+    init_sentence_gnn,
+    init_sentence_transformer,
+    node_classifier,
+    node_classifier_loss,
+    sentence_gnn,
+    sentence_gnn_loss,
+    sentence_graphs,
+    sentence_transformer,
+    sentence_transformer_loss,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
 from .training import (
@@ -203,4 +219,15 @@ __all__ = [
     "layer_norm_backward",
     "feed_forward_backward",
     "transformer_layer_backward",
+    "graph_batch",
+    "init_node_classifier",
+    "init_sentence_gnn",
+    "init_sentence_transformer",
+    "node_classifier",
+    "node_classifier_loss",
+    "sentence_gnn",
+    "sentence_gnn_loss",
+    "sentence_graphs",
+    "sentence_transformer",
+    "sentence_transformer_loss",
 ]
