@@ -3,6 +3,7 @@
 #   make lab          open the course in JupyterLab (sets up .venv first)
 #   make test         lint + format check + unit tests (coverage >= 95 %) + notebook validation
 #   make notebooks    re-execute notebooks in place (NB="notebooks/01_x.ipynb" for some only)
+#   make test-reference  install CPU torch + torch_geometric, run tests/test_torch_*.py
 #   make bench        run benchmarks/run.py
 #   make constraints  regenerate constraints.txt in throwaway venvs
 #   make numpy126     unit tests + notebooks again under NumPy 1.26.4 (in .venv-numpy126)
@@ -43,10 +44,10 @@ define stage
 	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
 endef
 
-.PHONY: help setup test lab notebooks bench constraints numpy126 clean
+.PHONY: help setup test test-reference lab notebooks bench constraints numpy126 clean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # --------------------------------------------------------------------------- setup
 setup: $(STAMP)
@@ -81,6 +82,29 @@ else
 	$(call stage,4/4 notebooks,env -u MPLBACKEND PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/)
 endif
 	@echo; echo "==> make test: all stages passed"
+
+# ------------------------------------------------------------------ test-reference
+# The equivalence tests against PyTorch and PyTorch Geometric (tests/test_torch_*.py).
+# Installs both into .venv first; GNNFORMER_REQUIRE_TORCH=1 turns a missing torch, or any
+# skip in those files, into a failure. The plain pin takes the CPU build from this machine's
+# wheel cache; where PyPI would serve the CUDA build (several GB), install from the CPU index:
+#   make test-reference TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+TORCH_VERSION ?= 2.13.0
+PYG_VERSION ?= 2.8.1
+TORCH_PIP_ARGS ?=
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+REFERENCE_TESTS := $(sort $(wildcard tests/test_torch_*.py))
+
+test-reference: setup
+	@echo "==> make test-reference: installing torch==$(TORCH_VERSION) and torch_geometric==$(PYG_VERSION)"
+	$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS) || { \
+	    echo "*** pip install torch==$(TORCH_VERSION) failed: trying the CPU index $(TORCH_CPU_INDEX)" >&2; \
+	    $(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); }
+	$(VPY) -m pip install --quiet -c constraints.txt "torch_geometric==$(PYG_VERSION)"
+	$(VPY) -c "import torch, torch_geometric; print('torch', torch.__version__, '| torch_geometric', torch_geometric.__version__)"
+	@test -n "$(REFERENCE_TESTS)" || { echo "*** no tests/test_torch_*.py" >&2; exit 1; }
+	env GNNFORMER_REQUIRE_TORCH=1 PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider -ra $(REFERENCE_TESTS)
+	@echo; echo "==> make test-reference: passed"
 
 # ----------------------------------------------------------------------------- lab
 lab: setup

@@ -242,7 +242,8 @@ def _check_segments(
         )
     if count_bools and data.dtype == bool:
         data = data.astype(np.int64)
-    if ids.size and (ids.min() < 0 or ids.max() >= num_segments):
+    # One pass for both bounds: seen as unsigned, a negative id is huge (two's complement).
+    if ids.size and ids.view(np.uint64).max() >= num_segments:
         bad = ids[(ids < 0) | (ids >= num_segments)][0]
         raise ValueError(
             f"segment_ids contains {bad}, out of range for num_segments={num_segments}"
@@ -263,7 +264,7 @@ def _check_logits(logits, segment_ids, num_segments, indptr):
     logits = as_float_array(logits, "logits", finite=False)
     if logits.ndim not in (1, 2):
         raise ValueError(f"logits must be (E,) or (E, H), got shape {logits.shape}")
-    if np.isnan(logits).any() or np.isposinf(logits).any():
+    if not (logits < np.inf).all():  # one pass: False for NaN and for +inf
         raise ValueError(f"logits contains NaN or +inf (shape {logits.shape})")
     return _check_segments(logits, segment_ids, num_segments, indptr, "logits")
 

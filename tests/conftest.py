@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import math
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +28,52 @@ import gnnformer_lite as gl
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=50)
 settings.register_profile("dev", deadline=None, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --- the reference tests against PyTorch / PyG (tests/test_torch_*.py) -------------
+
+REFERENCE_SKIP = (
+    "torch / torch_geometric not installed (not part of `make test`): run `make test-reference`, "
+    "which installs their CPU builds into .venv and runs tests/test_torch_*.py"
+)
+# Set by `make test-reference`: there a missing torch, or any skip in a reference test, fails.
+REQUIRE_TORCH = os.environ.get("GNNFORMER_REQUIRE_TORCH", "") not in ("", "0")
+
+
+def import_reference(name: str):
+    """``import name`` (torch, torch_geometric, ...), or skip saying how to run the test."""
+    if REQUIRE_TORCH:
+        return importlib.import_module(name)  # an ImportError fails the run
+    return pytest.importorskip(name, reason=REFERENCE_SKIP)
+
+
+def _is_reference_test(path) -> bool:
+    return Path(str(path)).name.startswith("test_torch_")
+
+
+def _fail_the_skip(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+    report.outcome = "failed"
+    report.longrepr = f"GNNFORMER_REQUIRE_TORCH=1 (make test-reference) but skipped: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """Under GNNFORMER_REQUIRE_TORCH=1 a reference test module that skips fails instead."""
+    report = yield
+    if REQUIRE_TORCH and report.skipped and _is_reference_test(collector.path):
+        _fail_the_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under GNNFORMER_REQUIRE_TORCH=1 a skipped reference test fails instead (xfail stays)."""
+    report = yield
+    skipped = report.skipped and not hasattr(report, "wasxfail")
+    if REQUIRE_TORCH and skipped and _is_reference_test(item.path):
+        _fail_the_skip(report)
+    return report
 
 
 # --- strategies -------------------------------------------------------------------

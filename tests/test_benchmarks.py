@@ -1,4 +1,4 @@
-"""The benchmark harness (benchmarks/run.py) still runs, without torch, and writes its table.
+"""The benchmarks (benchmarks/run.py and its harness, cases, report) run without torch.
 
 A smoke test so the harness cannot rot: quick sizes, one repetition, torch and
 PyTorch Geometric made unimportable, a few seconds in all.
@@ -6,14 +6,14 @@ PyTorch Geometric made unimportable, a few seconds in all.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-RUN_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -21,11 +21,8 @@ def bench(monkeypatch):
     """benchmarks/run.py imported as a module, with ``import torch`` failing as if not installed."""
     monkeypatch.setitem(sys.modules, "torch", None)
     monkeypatch.setitem(sys.modules, "torch_geometric", None)
-    spec = importlib.util.spec_from_file_location("gl_bench_run", RUN_PY)
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    monkeypatch.syspath_prepend(str(ROOT))
+    return importlib.import_module("benchmarks.run")
 
 
 def test_backends_report_not_installed(bench):
@@ -36,7 +33,7 @@ def test_backends_report_not_installed(bench):
 
 def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     log = []
-    argv = ["--quick", "--no-torch", "--reps", "1", "--cases", "propagate,softmax,window"]
+    argv = ["--quick", "--no-torch", "--reps", "1", "--cases", "propagate,softmax,window,course"]
     status = bench.main([*argv, "--out", str(tmp_path)], log=log.append)
     assert status == 0, "\n".join(line for line in log if line.startswith("***"))
 
@@ -46,8 +43,12 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     assert "| torch index_add_ (sorted) | not installed |" in md
     assert "## Sparse window attention vs sentence length" in md
     assert (tmp_path / "window_attention.png").read_bytes().startswith(b"\x89PNG")
+    assert "## Course sizes: the package against the textbook lines" in md
+    assert "| karate club | gl.gat_layer |" in md
 
     data = json.loads((tmp_path / "results.json").read_text())
+    cpu = data["meta"]["machine"]["cpu"]
+    assert cpu and f"on {cpu}." in md and f"- CPU: {cpu}," in md  # the report names the CPU
     assert data["failures"] == []
     assert data["meta"]["machine"]["torch"] == "not installed"
     rows = data["rows"]
@@ -59,3 +60,46 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     assert all(r["met"] is None for r in compared)  # no verdict without a reference
     assert data["window"]["curves"]["sparse"]["slope"] is not None
     assert any("gl.segment_softmax" in line for line in log)  # progress is printed
+
+    course = data["course"]
+    assert {r["example"] for r in course} >= {"10-word sentence", "karate club", "window graph"}
+    for r in course:  # every row was checked against its textbook lines, then timed
+        assert r["textbook"]["median"] > 0 and r["package"]["median"] > 0, r
+        assert r["met"] is not None
+        assert r["extra_s"] == pytest.approx(r["package"]["median"] - r["textbook"]["median"])
+
+
+@pytest.mark.parametrize(
+    ("textbook_us", "package_us", "met"),
+    [
+        (100.0, 119.0, True),  # within 1.2x
+        (100.0, 125.0, False),  # 1.25x and 25 us more
+        (5.0, 19.0, True),  # 3.8x, but only 14 us more
+        (5.0, 21.0, False),  # 4.2x and 16 us more
+        (50.0, 40.0, True),  # faster than the textbook
+    ],
+)
+def test_course_target_is_ratio_or_microseconds(monkeypatch, textbook_us, package_us, met):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.harness import Timing
+    from benchmarks.report import CourseRow
+
+    def timing(us):
+        return Timing(us * 1e-6, us * 1e-6, [us * 1e-6], [1])
+
+    row = CourseRow("x", "gl.f", "n=1", timing(textbook_us), timing(package_us))
+    assert row.met() is met
+    assert row.cells()[-1] == ("yes" if met else "**no**")
+    assert CourseRow("x", "gl.f", "n=1", "output mismatch", timing(1.0)).met() is None
+
+
+def test_benchmark_files_stay_small():
+    """The harness, the cases and the report: no file over 400 lines, no function over 60."""
+    import ast
+
+    for path in sorted((ROOT / "benchmarks").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") < 400, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                assert node.end_lineno - node.lineno < 60, (path, node.name)

@@ -302,6 +302,14 @@ def test_ci_runs_make_test():
     assert os.access(ci, os.X_OK), ".ci/run must be executable"
 
 
+def test_ci_runs_the_reference_tests_after_make_test():
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert "make test-reference" in lines, ".ci/run must call `make test-reference`"
+    assert lines.index("make test") < lines.index("make test-reference")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "GNNFORMER_REQUIRE_TORCH=1" in makefile and "tests/test_torch_*.py" in makefile
+
+
 # ------------------------------------------------------------------------ (f) README
 
 

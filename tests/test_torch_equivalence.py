@@ -1,23 +1,40 @@
-"""Our NumPy layers give PyTorch's numbers when given PyTorch's weights (float64, 1e-10).
+"""Our NumPy layers give PyTorch's and PyG's numbers when given their weights (float64, 1e-10).
 
-Skipped when torch is not installed; it is not a dependency of the package.
+torch and torch_geometric are not dependencies of the package: ``make test`` skips this
+file (the skip reason says so), ``make test-reference`` installs both into .venv and runs
+it, and there a missing torch fails. The references, and what each of ours equals:
+
+- ``torch.nn.TransformerEncoderLayer`` (post-LN and pre-LN) = ``gl.transformer_layer``;
+- ``torch.nn.MultiheadAttention`` = ``gl.multi_head_attention``;
+- ``torch.nn.functional.scaled_dot_product_attention`` = ``gl.scaled_dot_product_attention``;
+- PyG ``GATConv`` = ``gl.gat_layer`` (``lin`` = W, ``att_src``/``att_dst`` = a_src/a_dst);
+- PyG ``GraphConv(aggr="add")`` = ``gl.gnn_layer`` (``lin_root`` = U, ``lin_rel`` = V and b);
+- PyG ``TransformerConv(root_weight=False)`` = ``gl.graph_attention`` on ``h W_Q + b_Q`` ...
+  heads concatenated (or averaged, ``concat=False``); ``gl.multi_head_attention`` on a graph
+  is that times ``W_O`` plus ``b_O`` (TransformerConv has no output projection);
+- PyG ``utils.softmax`` = ``gl.segment_softmax``; ``utils.scatter`` = ``gl.segment_*``;
+- ``torch.nn.functional.layer_norm`` and ``torch.softmax`` = ``gl.layer_norm``, ``gl.softmax``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import randomize_params
+from conftest import import_reference, random_graph, randomize_params
 
 import gnnformer_lite as gl
 
-torch = pytest.importorskip("torch")
+torch = import_reference("torch")
+pyg_nn = import_reference("torch_geometric.nn")
+pyg_utils = import_reference("torch_geometric.utils")
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
 
 
 def to_torch(x):
-    return torch.from_numpy(np.ascontiguousarray(x))
+    """A torch tensor of ``x`` (a copy if read-only, like Graph.senders: torch warns)."""
+    x = np.ascontiguousarray(x)
+    return torch.from_numpy(x if x.flags.writeable else x.copy())
 
 
 def numpy_params(seed, d_model, num_heads, d_ff):
@@ -139,31 +156,167 @@ def test_scaled_dot_product_attention_equals_torch(batch, masked):
     np.testing.assert_allclose(np.moveaxis(out, -2, -3), expected, **TOL)
 
 
-def torch_gat(h, W, a_src, a_dst, b, adjacency, concat):
-    """GATConv written densely in torch: score every pair, mask non-edges, softmax over senders."""
-    H, d_out = a_src.shape
-    z = (h @ W).reshape(-1, H, d_out)  # (n, H, d_out)
-    s_src = (z * a_src).sum(-1)  # (n, H): a_src . z_j
-    s_dst = (z * a_dst).sum(-1)  # a_dst . z_i
-    e = torch.nn.functional.leaky_relu(s_dst.T[:, :, None] + s_src.T[:, None, :], 0.2)
-    e = e.masked_fill(~adjacency, float("-inf"))  # (H, i, j)
-    alpha = torch.nan_to_num(torch.softmax(e, dim=-1))  # a node without senders: 0
-    out = torch.einsum("hij,jhd->ihd", alpha, z)
-    out = out.reshape(-1, H * d_out) if concat else out.mean(1)
-    return torch.nn.functional.elu(out + b), alpha
+# --- PyTorch Geometric --------------------------------------------------------------
+
+
+def edge_index(graph):
+    """PyG's ``edge_index``: row 0 the senders (source j), row 1 the receivers (target i)."""
+    return torch.stack([to_torch(graph.senders), to_torch(graph.receivers)])
+
+
+def pyg_gat(params, concat, add_self_loops=False):
+    """A float64 ``GATConv`` holding our GAT weights (``lin.weight`` is our ``W.T``)."""
+    H, d_out = params["a_src"].shape
+    d_in = params["W"].shape[0]
+    conv = pyg_nn.GATConv(d_in, d_out, heads=H, concat=concat, add_self_loops=add_self_loops)
+    conv = conv.double().eval()
+    with torch.no_grad():
+        conv.lin.weight.copy_(to_torch(params["W"].T))
+        conv.att_src.copy_(to_torch(params["a_src"][None]))  # (1, H, d_out)
+        conv.att_dst.copy_(to_torch(params["a_dst"][None]))
+        conv.bias.copy_(to_torch(params["b"]))
+    return conv
+
+
+def gat_params(rng, d_in, d_out, H, concat):
+    return randomize_params(gl.init_gat_layer(rng, d_in, d_out, num_heads=H, concat=concat), rng)
 
 
 @pytest.mark.parametrize("concat", [True, False])
-def test_gat_layer_equals_torch(concat):
+def test_gat_layer_equals_pyg_gatconv(concat):
     rng = np.random.default_rng(5)
-    g = gl.Graph(*np.nonzero(rng.random((6, 6)) < 0.4)[::-1], 6)  # some nodes isolated
-    params = randomize_params(gl.init_gat_layer(rng, 5, 3, num_heads=2, concat=concat), rng)
-    h = rng.normal(size=(6, 5))
-    out, alpha = gl.gat_layer(params, h, g, concat=concat, return_attention=True)
-    out_t, alpha_t = torch_gat(
-        *(to_torch(x) for x in (h, params["W"], params["a_src"], params["a_dst"], params["b"])),
-        to_torch(g.adjacency() > 0),
-        concat,
-    )
+    g = random_graph(rng, 7, p=0.4)  # some nodes have no incoming edge
+    params = gat_params(rng, 5, 3, 2, concat)
+    h = rng.normal(size=(7, 5))
+    conv = pyg_gat(params, concat)
+    with torch.no_grad():
+        out_t, (ei, alpha_t) = conv(to_torch(h), edge_index(g), return_attention_weights=True)
+    assert torch.equal(ei, edge_index(g))  # alpha comes in our edge order
+    out, alpha = gl.gat_layer(params, h, g, concat=concat, activation=None, return_attention=True)
     np.testing.assert_allclose(out, out_t.numpy(), **TOL)
-    np.testing.assert_allclose(gl.edge_weights_to_dense(g, alpha), alpha_t.numpy(), **TOL)
+    np.testing.assert_allclose(alpha, alpha_t.numpy(), **TOL)
+    elu = torch.nn.functional.elu(out_t).numpy()  # our default activation, after the bias
+    np.testing.assert_allclose(gl.gat_layer(params, h, g, concat=concat), elu, **TOL)
+
+
+def test_gat_layer_with_self_loops_equals_gatconv_adding_them():
+    """``GATConv(add_self_loops=True)`` on a loop-free graph = ours on ``gl.add_self_loops``."""
+    rng = np.random.default_rng(6)
+    g = random_graph(rng, 8, p=0.3, self_loops=False)
+    params = gat_params(rng, 4, 3, 3, True)
+    h = rng.normal(size=(8, 4))
+    with torch.no_grad():
+        expected = pyg_gat(params, True, add_self_loops=True)(to_torch(h), edge_index(g))
+    ours = gl.gat_layer(params, h, gl.add_self_loops(g), activation=None)
+    np.testing.assert_allclose(ours, expected.numpy(), **TOL)
+
+
+def test_gnn_layer_equals_pyg_graphconv():
+    """``GraphConv``: ``lin_rel(sum_j x_j) + lin_root(x_i)``; ours ``h_i U + sum_j h_j V + b``."""
+    rng = np.random.default_rng(7)
+    g = random_graph(rng, 9, p=0.3, self_loops=False)
+    params = randomize_params(gl.init_gnn_layer(rng, 4, 6), rng)
+    h = rng.normal(size=(9, 4))
+    conv = pyg_nn.GraphConv(4, 6, aggr="add").double()
+    with torch.no_grad():
+        conv.lin_root.weight.copy_(to_torch(params["U"].T))  # the self term, no bias
+        conv.lin_rel.weight.copy_(to_torch(params["V"].T))  # the neighbours' term, with b
+        conv.lin_rel.bias.copy_(to_torch(params["b"]))
+        expected = conv(to_torch(h), edge_index(g))
+    np.testing.assert_allclose(gl.gnn_layer(params, h, g, activation=None), expected.numpy(), **TOL)
+    relu = torch.relu(expected).numpy()
+    np.testing.assert_allclose(gl.gnn_layer(params, h, g), relu, **TOL)
+
+
+def pyg_transformer_conv(attn, num_heads, concat=True, root_weight=False):
+    """A float64 ``TransformerConv`` holding our W_Q, W_K, W_V and their biases."""
+    d_model = attn["W_Q"].shape[0]
+    conv = pyg_nn.TransformerConv(
+        d_model, d_model // num_heads, heads=num_heads, concat=concat, root_weight=root_weight
+    )
+    conv = conv.double().eval()
+    with torch.no_grad():
+        for x, lin in (("Q", conv.lin_query), ("K", conv.lin_key), ("V", conv.lin_value)):
+            lin.weight.copy_(to_torch(attn[f"W_{x}"].T))
+            lin.bias.copy_(to_torch(attn[f"b_{x}"]))
+    return conv
+
+
+@pytest.mark.parametrize("concat", [True, False])
+def test_graph_attention_equals_pyg_transformerconv(concat):
+    rng = np.random.default_rng(8)
+    n, d_model, H = 7, 12, 3
+    g = random_graph(rng, n, p=0.4)  # with isolated nodes: their output is 0 in both
+    attn = numpy_params(8, d_model, H, 8)["attn"]
+    h = rng.normal(size=(n, d_model))
+    conv = pyg_transformer_conv(attn, H, concat=concat)
+    with torch.no_grad():
+        out_t, (_, alpha_t) = conv(to_torch(h), edge_index(g), return_attention_weights=True)
+    q, k, v = ((h @ attn[f"W_{x}"] + attn[f"b_{x}"]).reshape(n, H, -1) for x in "QKV")
+    heads, alpha = gl.graph_attention(q, k, v, g)
+    ours = heads.reshape(n, d_model) if concat else heads.mean(axis=1)
+    np.testing.assert_allclose(ours, out_t.numpy(), **TOL)
+    np.testing.assert_allclose(alpha, alpha_t.numpy(), **TOL)
+    if concat:  # multi-head attention on the graph: TransformerConv's output, then W_O, b_O
+        mha = gl.multi_head_attention(attn, h, g, num_heads=H)
+        np.testing.assert_allclose(mha, out_t.numpy() @ attn["W_O"] + attn["b_O"], **TOL)
+
+
+def test_attention_with_residual_equals_transformerconv_root_weight():
+    """``root_weight=True`` adds ``lin_skip(x_i)``: with W_O = lin_skip = I, that is h + MHA(h)."""
+    rng = np.random.default_rng(9)
+    n, d_model, H = 6, 8, 2
+    g = gl.add_self_loops(random_graph(rng, n, p=0.3, self_loops=False))
+    attn = numpy_params(9, d_model, H, 8)["attn"]
+    attn["W_O"], attn["b_O"] = np.eye(d_model), np.zeros(d_model)
+    h = rng.normal(size=(n, d_model))
+    conv = pyg_transformer_conv(attn, H, root_weight=True)
+    with torch.no_grad():
+        conv.lin_skip.weight.copy_(torch.eye(d_model, dtype=torch.float64))
+        conv.lin_skip.bias.zero_()
+        expected = conv(to_torch(h), edge_index(g))
+    ours = h + gl.multi_head_attention(attn, h, g, num_heads=H)
+    np.testing.assert_allclose(ours, expected.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("heads", [(), (3,)])
+def test_segment_softmax_equals_pyg_softmax(heads):
+    rng = np.random.default_rng(10)
+    E, N = 40, 12  # some of the 12 segments stay empty
+    ids = rng.integers(0, N - 2, size=E)  # unsorted
+    logits = rng.normal(size=(E, *heads)) * 30  # spread wide: the max-subtraction matters
+    logits[0] = 1e4
+    ours = gl.segment_softmax(logits, ids, N)
+    theirs = pyg_utils.softmax(to_torch(logits), to_torch(ids), num_nodes=N).numpy()
+    np.testing.assert_allclose(ours, theirs, **TOL)
+    order = np.argsort(ids, kind="stable")  # PyG's CSR form: sorted ids and offsets
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=N))])
+    by_ptr = pyg_utils.softmax(to_torch(logits[order]), ptr=to_torch(indptr), num_nodes=N)
+    np.testing.assert_allclose(ours[order], by_ptr.numpy(), **TOL)
+    ours_by_ptr = gl.segment_softmax(logits[order], ids[order], N, indptr=indptr)  # same hint
+    np.testing.assert_allclose(ours_by_ptr, by_ptr.numpy(), **TOL)
+
+
+@pytest.mark.parametrize(
+    ("reduce", "ours"),
+    [("sum", gl.segment_sum), ("mean", gl.segment_mean), ("max", gl.segment_max)],
+)
+def test_segment_reductions_equal_pyg_scatter(reduce, ours):
+    rng = np.random.default_rng(11)
+    ids = rng.integers(0, 9, size=30)  # segments 9 and 10 stay empty: 0 in both
+    data = rng.normal(size=(30, 4))
+    theirs = pyg_utils.scatter(to_torch(data), to_torch(ids), dim=0, dim_size=11, reduce=reduce)
+    np.testing.assert_allclose(ours(data, ids, 11), theirs.numpy(), **TOL)
+
+
+def test_layer_norm_and_softmax_equal_torch():
+    rng = np.random.default_rng(12)
+    x, gamma, beta = rng.normal(size=(4, 5, 6)), rng.normal(size=6), rng.normal(size=6)
+    expected = torch.nn.functional.layer_norm(
+        to_torch(x), (6,), to_torch(gamma), to_torch(beta), eps=1e-5
+    )
+    np.testing.assert_allclose(gl.layer_norm(x, gamma, beta), expected.numpy(), **TOL)
+    scores = rng.normal(size=(3, 7)) * 50
+    for axis in (0, -1):
+        expected = torch.softmax(to_torch(scores), dim=axis).numpy()
+        np.testing.assert_allclose(gl.softmax(scores, axis=axis), expected, **TOL)

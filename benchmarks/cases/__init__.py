@@ -1,0 +1,32 @@
+"""The benchmark cases, one module each, in the order ``run.py`` runs them.
+
+A case module has ``run(ctx)`` (see ``benchmarks/harness.py``: ``Context``) and two
+dicts of sizes, ``FULL`` and ``QUICK`` (``--quick``), merged into ``ctx.sizes`` (so their
+keys carry the case's prefix). Its ``TARGET_*`` constants are listed in results.json.
+To add a case: write ``benchmarks/cases/<name>.py`` and add one line below.
+"""
+
+from benchmarks.cases import course, dense, layers, propagate, softmax, window
+
+CASES = {
+    "propagate": propagate,
+    "softmax": softmax,
+    "dense": dense,
+    "window": window,
+    "layers": layers,
+    "course": course,
+}
+
+
+def sizes(quick: bool) -> dict:
+    """Every case's ``QUICK`` or ``FULL`` sizes, in one dict."""
+    return {
+        k: v for case in CASES.values() for k, v in (case.QUICK if quick else case.FULL).items()
+    }
+
+
+def targets() -> dict:
+    """Every case's ``TARGET_*`` constants: name -> largest acceptable value."""
+    return {
+        k: v for case in CASES.values() for k, v in vars(case).items() if k.startswith("TARGET_")
+    }
