@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_index_array
 from .graphs import Graph, batch_graphs, dependency_graph, path_graph
 from .layers import (
     gnn_layer,
@@ -40,6 +41,12 @@ from .training import (
     readout_backward,
     softmax_cross_entropy,
 )
+
+
+def _caches(cache) -> dict:
+    """One cache per part of a model, or ``None`` for each when not caching."""
+    parts = ("embed", "readout", "out")
+    return {part: None if cache is None else {} for part in parts} | {"layers": {}}
 
 
 def _accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -112,6 +119,11 @@ def graph_batch(graphs: list[Graph], ids: list[np.ndarray], rows: np.ndarray) ->
     ``rows[b]`` (a word index in sentence b, e.g. its verb) becomes a node index
     in the batch graph.
     """
+    if not len(graphs) == len(ids) == len(rows):
+        raise ValueError(
+            f"graphs, ids and rows must have one entry per sentence, got "
+            f"{len(graphs)}, {len(ids)} and {len(rows)}"
+        )
     graph, node_graph = batch_graphs(graphs)
     offsets = np.searchsorted(node_graph, np.arange(len(graphs)))
     return {"graph": graph, "tokens": np.concatenate(ids), "rows": offsets + np.asarray(rows)}
@@ -129,15 +141,13 @@ def init_sentence_gnn(rng, vocab_size: int, d: int, num_layers: int, num_classes
 
 def sentence_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
     """Class scores ``(B, classes)``: embed, GNN layers (ReLU), read the verb row, linear."""
-    c = {"embed": {}, "layers": {}, "readout": {}, "out": {}} if cache is not None else None
-    h = embed(params["embed"], batch["tokens"], cache=c and c["embed"])
+    c = _caches(cache)
+    h = embed(params["embed"], batch["tokens"], cache=c["embed"])
     for k in sorted(params["layers"], key=int):
-        ck = {} if c is not None else None
-        h = gnn_layer(params["layers"][k], h, batch["graph"], relu, cache=ck)
-        if c is not None:
-            c["layers"][k] = ck
-    r = readout(h, batch["rows"], cache=c and c["readout"])
-    z = linear(params["out"], r, cache=c and c["out"])
+        c["layers"][k] = None if cache is None else {}
+        h = gnn_layer(params["layers"][k], h, batch["graph"], relu, cache=c["layers"][k])
+    r = readout(h, batch["rows"], cache=c["readout"])
+    z = linear(params["out"], r, cache=c["out"])
     if cache is not None:
         cache.update(c)
     return z
@@ -160,6 +170,26 @@ def sentence_gnn_loss(params, batch, labels) -> tuple[float, float, dict]:
 
 
 # --- a Transformer on the complete graph ----------------------------------------------------
+
+
+def _check_padded(tokens, mask, rows) -> tuple:
+    tokens, mask, rows = np.asarray(tokens), np.asarray(mask), as_index_array(rows, "rows")
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens must be a padded batch (B, L), got shape {tokens.shape}")
+    if mask.shape != tokens.shape or mask.dtype != bool:
+        raise ValueError(
+            f"mask must be a boolean array shaped like tokens {tokens.shape}, "
+            f"got {mask.dtype} {mask.shape} (see pad_batch)"
+        )
+    if rows.shape != tokens.shape[:1]:
+        raise ValueError(f"rows has shape {rows.shape} but tokens has {tokens.shape[0]} sentences")
+    if rows.size and (rows.min() < 0 or rows.max() >= tokens.shape[1]):
+        raise ValueError(f"rows must be in [0, {tokens.shape[1]}), got {rows.min()}..{rows.max()}")
+    padding = np.flatnonzero(~mask[np.arange(rows.size), rows])
+    if padding.size:
+        b = int(padding[0])
+        raise ValueError(f"rows[{b}]={rows[b]} points at padding, not at a word of sentence {b}")
+    return tokens, mask, rows
 
 
 def init_sentence_transformer(
@@ -196,15 +226,16 @@ def sentence_transformer(
     Padding is masked as a key (no real word attends to it). With
     ``return_attention`` also returns each layer's weights ``(B, H, L, L)``.
     """
+    tokens, mask, rows = _check_padded(tokens, mask, rows)
     B, L = tokens.shape
-    c = {"embed": {}, "layers": {}, "readout": {}, "out": {}} if cache is not None else None
-    h = embed(params["embed"], tokens, cache=c and c["embed"])
+    c = _caches(cache)
+    h = embed(params["embed"], tokens, cache=c["embed"])
     if positions:
         h = h + sinusoidal_encoding(L, h.shape[-1])
     keys = np.asarray(mask)[:, None, :]  # (B, 1, L): every query may attend to the real words
     attention = []
     for k in sorted(params["layers"], key=int):
-        ck = {} if c is not None else None
+        c["layers"][k] = None if cache is None else {}
         h, weights = transformer_layer(
             params["layers"][k],
             h,
@@ -212,14 +243,12 @@ def sentence_transformer(
             norm_first=norm_first,
             mask=keys,
             return_attention=True,
-            cache=ck,
+            cache=c["layers"][k],
         )
         attention.append(weights)
-        if c is not None:
-            c["layers"][k] = ck
     flat_rows = np.arange(B) * L + np.asarray(rows)
-    r = readout(h.reshape(B * L, -1), flat_rows, cache=c and c["readout"])
-    z = linear(params["out"], r, cache=c and c["out"])
+    r = readout(h.reshape(B * L, -1), flat_rows, cache=c["readout"])
+    z = linear(params["out"], r, cache=c["out"])
     if cache is not None:
         cache.update(c, shape=h.shape)
     return (z, attention) if return_attention else z

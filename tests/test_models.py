@@ -109,3 +109,22 @@ def test_bad_inputs():
         gl.sentence_graphs({"tokens": [], "heads": []}, "complete")
     with pytest.raises(TypeError, match="rng must be a seeded"):
         gl.init_sentence_gnn(0, 5, 3, 1)
+
+
+def test_padded_batch_checks():
+    _, ids = tiny_vocab_ids()
+    tokens, mask = gl.pad_batch(ids)
+    params = gl.init_sentence_transformer(np.random.default_rng(3), 20, 4, 2, 3, 1)
+    verbs = np.array([s.index("<V>") for s in SENTENCES])
+    cases = [
+        ((tokens[0], mask[0], verbs[:1]), "padded batch"),
+        ((tokens, mask.astype(int), verbs), "mask must be a boolean"),
+        ((tokens, mask, verbs[:2]), "rows has shape"),
+        ((tokens, mask, np.array([0, 0, tokens.shape[1]])), "rows must be in"),
+        ((tokens, mask, np.array([0, 0, 5])), "points at padding"),
+    ]
+    for args, match in cases:
+        with pytest.raises(ValueError, match=match):
+            gl.sentence_transformer(params, *args, num_heads=2)
+    with pytest.raises(ValueError, match="one entry per sentence"):
+        gl.graph_batch([gl.path_graph(3)], ids, verbs)
