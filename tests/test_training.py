@@ -332,3 +332,59 @@ def test_blas_threads_falls_back_silently(monkeypatch):
     monkeypatch.setattr(training, "_SETTERS", None)
     monkeypatch.setattr(training, "_openblas_thread_setters", broken)
     assert training._setters() == []
+
+
+# --- end to end: the whole stack learns -------------------------------------------------------
+
+
+def test_a_one_layer_transformer_learns_to_look_back_at_the_first_word():
+    """Embedding + positions -> pre-LN Transformer layer -> last word -> linear -> cross-entropy.
+
+    The label is a property of the first token, read out at the last position: only
+    attention can carry it there, so this checks every backward of the stack at once.
+    """
+    V, L, d, H = 8, 6, 8, 2
+
+    def data(seed, n):
+        tokens = np.random.default_rng(seed).integers(0, V, size=(n, L))
+        return tokens, (tokens[:, 0] < V // 2).astype(int)
+
+    tokens, labels = data(0, 512)
+    pos = gl.sinusoidal_encoding(L, d)
+
+    def forward(p, tok, caches=None):
+        c = (
+            caches
+            if caches is not None
+            else {"emb": None, "layer": None, "read": None, "out": None}
+        )
+        h = gl.embed(p["emb"], tok, cache=c["emb"]) + pos
+        h = gl.transformer_layer(p["layer"], h, num_heads=H, norm_first=True, cache=c["layer"])
+        last = np.arange(len(tok)) * L + L - 1
+        r = gl.readout(h.reshape(-1, d), last, cache=c["read"])
+        return gl.linear(p["out"], r, cache=c["out"])
+
+    def loss_fn(p, idx):
+        c = {"emb": {}, "layer": {}, "read": {}, "out": {}}
+        logits = forward(p, tokens[idx], c)
+        loss, d_logits = gl.softmax_cross_entropy(logits, labels[idx])
+        d_out, d_r = gl.linear_backward(p["out"], c["out"], d_logits)
+        d_h = gl.readout_backward(c["read"], d_r).reshape(len(idx), L, d)
+        d_layer, d_h = gl.transformer_layer_backward(p["layer"], None, c["layer"], d_h)
+        grads = {"emb": gl.embed_backward(c["emb"], d_h), "layer": d_layer, "out": d_out}
+        return loss, float((logits.argmax(axis=1) == labels[idx]).mean()), grads
+
+    rng = np.random.default_rng(1)
+    params = {
+        "emb": rng.normal(size=(V, d)),
+        "layer": gl.init_transformer_layer(rng, d, H, 2 * d),
+        "out": gl.init_linear(rng, d, 2),
+    }
+    trained, history = gl.train(
+        loss_fn, params, len(tokens), steps=150, batch_size=32, lr=1e-2, warmup=20, seed=0
+    )
+    test_tokens, test_labels = data(5, 256)
+    before = (forward(params, test_tokens).argmax(axis=1) == test_labels).mean()
+    after = (forward(trained, test_tokens).argmax(axis=1) == test_labels).mean()
+    assert history["loss"][-1] < 0.1 < history["loss"][0]
+    assert after >= 0.97 > before, (before, after)
