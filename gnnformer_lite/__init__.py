@@ -26,7 +26,12 @@
   ``transformer_layer_backward``;
 - learning: ``embed``, ``readout``, ``linear``, ``init_linear`` (each with a ``*_backward``),
   ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
-  ``warmup_schedule``, ``train``, ``blas_threads``.
+  ``warmup_schedule``, ``train``, ``blas_threads``;
+- data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
+  ``token_ids``, ``pad_batch``, ``karate_club``;
+- models of notebook 07 (forward, and a ``*_loss`` with the backward pass):
+  ``node_classifier``, ``sentence_gnn``, ``sentence_transformer``, their ``init_*``,
+  ``sentence_graphs``, ``graph_batch``.
 """
 
 from .attention import (
@@ -38,6 +43,14 @@ from .attention import (
     self_attention,
     softmax,
     softmax_backward,
+)
+from .data import (
+    agreement_dataset,
+    agreement_sentence,
+    agreement_vocabulary,
+    karate_club,
+    pad_batch,
+    token_ids,
 )
 from .graphs import (
     Graph,
@@ -89,6 +102,19 @@ from .message_passing import (
     segment_softmax_backward,
     segment_sum,
 )
+from .models import (
+    graph_batch,
+    init_node_classifier,
+    init_sentence_gnn,
+    init_sentence_transformer,
+    node_classifier,
+    node_classifier_loss,
+    sentence_gnn,
+    sentence_gnn_loss,
+    sentence_graphs,
+    sentence_transformer,
+    sentence_transformer_loss,
+)
 from .positional import laplacian_encoding, sinusoidal_encoding
 from .training import (
     adam_update,
@@ -129,6 +155,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Graph",
     "add_self_loops",
+    "agreement_dataset",
+    "agreement_sentence",
+    "agreement_vocabulary",
     "attention_heatmap",
     "batch_graphs",
     "bigbird_graph",
@@ -153,9 +182,11 @@ __all__ = [
     "init_multi_head_attention",
     "init_transformer_layer",
     "laplacian_encoding",
+    "karate_club",
     "layer_norm",
     "leaky_relu",
     "multi_head_attention",
+    "pad_batch",
     "path_graph",
     "propagate",
     "random_graph",
@@ -170,6 +201,7 @@ __all__ = [
     "setup_notebook",
     "sinusoidal_encoding",
     "to_networkx",
+    "token_ids",
     "transformer_layer",
     "union_graph",
     "window_graph",
@@ -199,4 +231,15 @@ __all__ = [
     "layer_norm_backward",
     "feed_forward_backward",
     "transformer_layer_backward",
+    "graph_batch",
+    "init_node_classifier",
+    "init_sentence_gnn",
+    "init_sentence_transformer",
+    "node_classifier",
+    "node_classifier_loss",
+    "sentence_gnn",
+    "sentence_gnn_loss",
+    "sentence_graphs",
+    "sentence_transformer",
+    "sentence_transformer_loss",
 ]

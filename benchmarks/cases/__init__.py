@@ -6,7 +6,7 @@ keys carry the case's prefix). Its ``TARGET_*`` constants are listed in results.
 To add a case: write ``benchmarks/cases/<name>.py`` and add one line below.
 """
 
-from benchmarks.cases import course, dense, layers, propagate, softmax, window
+from benchmarks.cases import course, dense, layers, propagate, softmax, training, window
 
 CASES = {
     "propagate": propagate,
@@ -15,6 +15,7 @@ CASES = {
     "window": window,
     "layers": layers,
     "course": course,
+    "training": training,
 }
 
 

@@ -1,0 +1,357 @@
+r"""Data for notebook 07, generated here (nothing is downloaded).
+
+Subject-verb agreement with attractors (Linzen et al., 2016). A sentence like
+
+    near the box , the keys to the old cabinet that the dog chased <V> here .
+
+has one main verb, written as the number-neutral token ``<V>``; the task is to
+say whether it should be singular ("opens") or plural ("open"), i.e. the number
+of its subject ("keys"). Nouns between the subject and the verb whose number is
+the other one ("cabinet", "dog") are **attractors**: the closest noun is not the
+subject. The generator is leak-proof by design:
+
+- the main verb is the single token ``<V>``, the same for both labels;
+- verbs inside relative clauses are past tense ("chased"), which has no number;
+- "the" and adjectives carry no number; only nouns do;
+- sometimes a prepositional phrase is fronted ("near the box ,"), so "the first
+  noun of the sentence" is no shortcut either.
+
+Every sentence comes with its dependency tree (``heads[i]`` is word i's head,
+``-1`` for ``<V>``, the root), in the style of Universal Dependencies: the
+subject, the fronted phrase, the punctuation and the adverbs hang off the verb;
+a prepositional phrase hangs off the noun it modifies, its preposition off its
+noun; a relative clause hangs off its noun by its verb. The trees are
+projective (no two arcs cross when drawn above the sentence).
+
+The out-of-distribution split fronts a phrase with **two** nouns ("near the box
+of the keys ,"), which puts the subject at word positions 8-11; in the
+training split it sits at positions 1-7.
+
+``karate_club`` is Zachary's karate club with its two factions as labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._checks import as_count
+
+VERB = "<V>"
+PAD = "<pad>"
+SINGULAR_NOUNS = (
+    "key", "cabinet", "dog", "cat", "box", "door", "author", "book", "table", "friend",
+)  # fmt: skip
+PLURAL_NOUNS = (
+    "keys", "cabinets", "dogs", "cats", "boxes", "doors", "authors", "books", "tables", "friends",
+)  # fmt: skip
+ADJECTIVES = ("old", "red", "small", "new", "big")
+PREPOSITIONS = ("to", "near", "behind", "on", "with", "under")
+TRANSITIVE_PAST = ("chased", "saw", "liked", "found", "helped")
+INTRANSITIVE_PAST = ("fell", "slept", "waited")
+ADVERBS = ("often", "still", "probably")  # between the subject and the verb
+ENDINGS = ("here", "again", "today")  # after the verb
+
+# The modifiers that may follow the subject, as sequences of phrase kinds. Each
+# phrase attaches to the latest noun, so "pp", "pp" nests ("the key to the box
+# near the doors"). A phrase with a noun in it can hold an attractor.
+MODIFIER_PATTERNS = (
+    (),
+    ("adverb",),
+    ("relative_intransitive",),  # the keys that fell <V>
+    ("pp",),  # the key to the cabinets <V>
+    ("relative_object",),  # the dogs that the cat chased <V>
+    ("relative_subject",),  # the dogs that chased the cat <V>
+    ("pp", "pp"),
+    ("pp", "relative_object"),
+    ("pp", "relative_subject"),
+    ("relative_subject", "pp"),
+)
+SPLITS = ("train", "ood")
+
+
+def agreement_vocabulary() -> list[str]:
+    """Every token the agreement generator can emit, ``PAD`` first (id 0), then sorted.
+
+    A token's id is its index in this list (see ``token_ids``).
+    """
+    words = {VERB, ",", ".", "the", "that", "of"}
+    for group in (
+        SINGULAR_NOUNS,
+        PLURAL_NOUNS,
+        ADJECTIVES,
+        PREPOSITIONS,
+        TRANSITIVE_PAST,
+        INTRANSITIVE_PAST,
+        ADVERBS,
+        ENDINGS,
+    ):
+        words.update(group)
+    return [PAD, *sorted(words)]
+
+
+def token_ids(sentences: Sequence[Sequence[str]], vocab: Sequence[str] | None = None) -> list:
+    """Token ids of each sentence: a list of ``(n_b,)`` int64 arrays.
+
+    ``vocab`` defaults to ``agreement_vocabulary()``; an unknown token raises a
+    ``ValueError`` naming it and the sentence it is in.
+    """
+    vocab = agreement_vocabulary() if vocab is None else list(vocab)
+    index = {w: k for k, w in enumerate(vocab)}
+    if isinstance(sentences, str) or (len(sentences) and isinstance(sentences[0], str)):
+        raise TypeError("sentences must be a list of token lists, e.g. [['the', 'key', '<V>']]")
+    out = []
+    for b, words in enumerate(sentences):
+        unknown = [w for w in words if w not in index]
+        if unknown:
+            raise ValueError(
+                f"sentence {b} has token {unknown[0]!r}, which is not in the vocabulary "
+                f"({len(vocab)} tokens)"
+            )
+        out.append(np.array([index[w] for w in words], dtype=np.int64))
+    return out
+
+
+def pad_batch(ids: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Stack sentences of different lengths into one ``(B, L)`` array, ``L`` the longest.
+
+    Returns ``(padded, mask)``: ``padded[b, :n_b] = ids[b]``, the rest ``pad_id``;
+    ``mask[b, t]`` is True for a real word, False for padding.
+    """
+    pad_id = as_count(pad_id, "pad_id")
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    if lengths.size == 0:
+        raise ValueError("ids must hold at least one sentence")
+    mask = np.arange(lengths.max()) < lengths[:, None]
+    padded = np.full(mask.shape, pad_id, dtype=np.int64)
+    padded[mask] = np.concatenate([np.asarray(x, dtype=np.int64) for x in ids])
+    return padded, mask
+
+
+# --- the generator -------------------------------------------------------------------
+
+
+def _add(words: list, heads: list, word: str, head: int | None = None) -> int:
+    """Append a word (its head may be filled in later); return its index."""
+    words.append(word)
+    heads.append(head)
+    return len(words) - 1
+
+
+def _noun_phrase(rng, words, heads, plural: bool, p_adjective: float) -> int:
+    """the [adjective] noun; "the" and the adjective hang off the noun. Returns the noun."""
+    first = _add(words, heads, "the")
+    if rng.random() < p_adjective:
+        _add(words, heads, str(rng.choice(ADJECTIVES)))
+    nouns = PLURAL_NOUNS if plural else SINGULAR_NOUNS
+    noun = _add(words, heads, str(rng.choice(nouns)))
+    for k in range(first, noun):
+        heads[k] = noun
+    return noun
+
+
+def _modifier(rng, words, heads, kind: str, anchor: int, plural, p_adj) -> int | None:
+    """Append one phrase modifying the noun ``anchor``; return the noun it adds (or None).
+
+    ``plural`` is the number of that noun (unused when the phrase has none).
+    """
+    if kind == "adverb":
+        _add(words, heads, str(rng.choice(ADVERBS)))  # its head (the verb) is set later
+        return None
+    that = _add(words, heads, "that")
+    if kind == "relative_intransitive":
+        heads[that] = _add(words, heads, str(rng.choice(INTRANSITIVE_PAST)), anchor)
+        return None
+    if kind == "relative_object":  # that the cat chased: "cat" subject, "that" object
+        noun = _noun_phrase(rng, words, heads, plural, p_adj)
+        verb = _add(words, heads, str(rng.choice(TRANSITIVE_PAST)), anchor)
+        heads[that] = heads[noun] = verb
+        return noun
+    if kind == "relative_subject":  # that chased the cat: "that" subject, "cat" object
+        verb = _add(words, heads, str(rng.choice(TRANSITIVE_PAST)), anchor)
+        heads[that] = verb
+        noun = _noun_phrase(rng, words, heads, plural, p_adj)
+        heads[noun] = verb
+        return noun
+    # "pp": to the cabinets -- the noun modifies the anchor, the preposition the noun
+    words[that] = str(rng.choice(PREPOSITIONS))
+    noun = _noun_phrase(rng, words, heads, plural, p_adj)
+    heads[that], heads[noun] = noun, anchor
+    return noun
+
+
+def _fronted_phrase(rng, words, heads, num_nouns: int, p_adj: float) -> list[int]:
+    """near the box [of the keys] , -- returns its nouns; the first hangs off the verb."""
+    prep = _add(words, heads, str(rng.choice(PREPOSITIONS)))
+    nouns = [_noun_phrase(rng, words, heads, bool(rng.integers(2)), p_adj)]
+    heads[prep] = nouns[0]
+    for _ in range(num_nouns - 1):
+        of = _add(words, heads, "of")
+        nouns.append(_noun_phrase(rng, words, heads, bool(rng.integers(2)), p_adj))
+        heads[of], heads[nouns[-1]] = nouns[-1], nouns[-2]
+    _add(words, heads, ",")  # punctuation: hangs off the verb
+    return nouns
+
+
+def agreement_sentence(
+    rng: np.random.Generator,
+    *,
+    fronted_nouns: int = 0,
+    pattern: Sequence[str] = (),
+    num_attractors: int = 0,
+    plural: bool = False,
+    p_adjective: float = 0.3,
+    p_ending: float = 0.4,
+) -> dict:
+    """One sentence with its dependency tree, built from an explicit recipe.
+
+    Args:
+        rng: a seeded ``np.random.Generator`` (it picks the words).
+        fronted_nouns: 0 (no fronted phrase), 1 ("near the box ,") or 2
+            ("near the box of the keys ,"); the fronted nouns get random numbers.
+        pattern: the modifiers between subject and verb, one of ``MODIFIER_PATTERNS``.
+        num_attractors: how many of the pattern's nouns take the other number;
+            at most the number of nouns in ``pattern``.
+        plural: the subject's number, i.e. the label.
+        p_adjective: chance that a noun phrase gets an adjective.
+        p_ending: chance of an adverb after the verb ("<V> here .").
+
+    Returns:
+        a dict with ``tokens`` (list of str), ``heads`` (``(n,)`` int64, ``-1`` for
+        the root ``<V>``), ``label`` (0 singular, 1 plural), ``subject`` and ``verb``
+        (word indices), ``attractors`` (indices of the nouns between them with the
+        other number) and ``fronted`` (indices of the fronted nouns).
+    """
+    pattern = tuple(pattern)
+    if pattern not in MODIFIER_PATTERNS:
+        raise ValueError(f"pattern must be one of MODIFIER_PATTERNS, got {pattern!r}")
+    fronted_nouns = as_count(fronted_nouns, "fronted_nouns")
+    if fronted_nouns > 2:
+        raise ValueError(f"fronted_nouns must be 0, 1 or 2, got {fronted_nouns}")
+    slots = sum(kind not in ("adverb", "relative_intransitive") for kind in pattern)
+    num_attractors = as_count(num_attractors, "num_attractors")
+    if num_attractors > slots:
+        raise ValueError(
+            f"num_attractors={num_attractors} but pattern {pattern} has only {slots} noun(s)"
+        )
+    words: list[str] = []
+    heads: list = []
+    fronted = (
+        _fronted_phrase(rng, words, heads, fronted_nouns, p_adjective) if fronted_nouns else []
+    )
+    subject = _noun_phrase(rng, words, heads, plural, p_adjective)
+    flips = np.zeros(slots + 1, dtype=bool)  # one spare slot for phrases without a noun
+    flips[rng.permutation(slots)[:num_attractors]] = True  # which nouns are attractors
+    anchor, attractors, slot = subject, [], 0
+    to_verb = [*fronted[:1], subject]  # words that hang off the verb, found as we go
+    for kind in pattern:
+        noun = _modifier(rng, words, heads, kind, anchor, plural ^ flips[slot], p_adjective)
+        if kind == "adverb":
+            to_verb.append(len(words) - 1)
+        if noun is not None:
+            if flips[slot]:
+                attractors.append(noun)
+            anchor, slot = noun, slot + 1
+    verb = _add(words, heads, VERB, -1)
+    if rng.random() < p_ending:
+        to_verb.append(_add(words, heads, str(rng.choice(ENDINGS))))
+    to_verb.append(_add(words, heads, "."))
+    to_verb += [k for k, w in enumerate(words) if w == ","]
+    for k in to_verb:
+        heads[k] = verb
+    return {
+        "tokens": words,
+        "heads": np.array(heads, dtype=np.int64),
+        "label": int(plural),
+        "subject": subject,
+        "verb": verb,
+        "attractors": np.array(attractors, dtype=np.int64),
+        "fronted": np.array(fronted, dtype=np.int64),
+    }
+
+
+def agreement_dataset(
+    num_sentences: int,
+    seed: int = 0,
+    *,
+    split: str = "train",
+    max_len: int | None = None,
+    p_fronted: float = 0.5,
+) -> dict:
+    """Sentences for subject-verb agreement with 0-2 attractors, deterministic given ``seed``.
+
+    Each sentence draws its label (the subject's number) by a fair coin, a
+    modifier pattern uniformly from ``MODIFIER_PATTERNS``, and a number of
+    attractors uniformly from 0 up to the nouns the pattern has; a sentence
+    longer than ``max_len`` words is drawn again.
+
+    Args:
+        num_sentences: how many sentences.
+        seed: seed of ``np.random.default_rng``; the same seed gives the same data.
+        split: ``"train"`` -- a fronted phrase with one noun in a fraction
+            ``p_fronted`` of the sentences, the subject at positions 1-7; or
+            ``"ood"`` -- every sentence fronts a phrase with two nouns, the subject
+            at positions 8-11, further right than anywhere in training.
+        max_len: longest sentence; default 16 for ``"train"`` (lengths 4-16) and 20
+            for ``"ood"`` (the longer fronted phrase needs the room).
+        p_fronted: the share of fronted phrases in ``"train"``.
+
+    Returns:
+        a dict of per-sentence values: ``tokens`` (list of token lists), ``heads``
+        (list of ``(n_b,)`` arrays), ``attractors`` and ``fronted`` (lists of index
+        arrays), and the ``(N,)`` int64 arrays ``labels`` (0 singular, 1 plural),
+        ``subject``, ``verb``, ``num_attractors`` and ``lengths``.
+    """
+    num_sentences = as_count(num_sentences, "num_sentences")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if max_len is None:
+        max_len = 16 if split == "train" else 20
+    max_len = as_count(max_len, "max_len")
+    shortest = 4 if split == "train" else 12  # "the key <V> ." / the fronted phrase too
+    if max_len < shortest:
+        raise ValueError(f"max_len={max_len} is shorter than the shortest {split} sentence")
+    if not 0.0 <= p_fronted <= 1.0:
+        raise ValueError(f"p_fronted must be in [0, 1], got {p_fronted}")
+    rng = np.random.default_rng(seed)
+    sentences = []
+    while len(sentences) < num_sentences:
+        pattern = MODIFIER_PATTERNS[rng.integers(len(MODIFIER_PATTERNS))]
+        slots = sum(kind not in ("adverb", "relative_intransitive") for kind in pattern)
+        fronted = 2 if split == "ood" else int(rng.random() < p_fronted)
+        s = agreement_sentence(
+            rng,
+            fronted_nouns=fronted,
+            pattern=pattern,
+            num_attractors=int(rng.integers(slots + 1)),
+            plural=bool(rng.integers(2)),
+        )
+        if len(s["tokens"]) <= max_len:
+            sentences.append(s)
+    out = {key: [s[key] for s in sentences] for key in ("tokens", "heads", "attractors", "fronted")}
+    for key, name in (("labels", "label"), ("subject", "subject"), ("verb", "verb")):
+        out[key] = np.array([s[name] for s in sentences], dtype=np.int64)
+    out["num_attractors"] = np.array([s["attractors"].size for s in sentences], dtype=np.int64)
+    out["lengths"] = np.array([len(s["tokens"]) for s in sentences], dtype=np.int64)
+    return out
+
+
+def karate_club() -> tuple:
+    """Zachary's karate club: the friendship graph and the faction each member joined.
+
+    Returns:
+        ``(graph, labels, clubs)``: a ``Graph`` on 34 nodes (each friendship two
+        edges), ``labels: (34,)`` int64 with ``labels[i]`` the index of node i's
+        club in ``clubs``, and ``clubs`` the sorted club names (``'Mr. Hi'``,
+        ``'Officer'``) from networkx's ``'club'`` attribute.
+    """
+    import networkx as nx
+
+    from .graphs import from_networkx
+
+    G = nx.karate_club_graph()
+    club = [G.nodes[v]["club"] for v in G.nodes]
+    clubs = sorted(set(club))
+    labels = np.array([clubs.index(c) for c in club], dtype=np.int64)
+    return from_networkx(G), labels, clubs
