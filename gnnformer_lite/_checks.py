@@ -41,10 +41,11 @@ def as_count(x, name: str) -> int:
 def as_float_array(x, name: str, ndim: int | None = None, finite: bool = True) -> np.ndarray:
     """Return ``x`` as a floating array (ints become float64), checking ndim and NaN/inf."""
     __tracebackhide__ = True
-    arr = np.asarray(x)
-    if arr.dtype.kind in "biu":
+    arr = x if type(x) is np.ndarray else np.asarray(x)
+    kind = arr.dtype.kind
+    if kind in "biu":
         arr = arr.astype(np.float64)
-    elif arr.dtype.kind != "f":
+    elif kind != "f":
         hint = ""
         if isinstance(x, dict):
             hint = "; it looks like a params dict: the order is layer(params, h, graph)"

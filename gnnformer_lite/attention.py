@@ -65,14 +65,14 @@ def scaled_dot_product_attention(
     big = math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS  # (..., n, H) x m
     if big and cache is None:
         return _kernels.dense_attention(q, k, v, mask)  # long sentences: same numbers, faster
-    q, k, v = (np.moveaxis(x, -2, -3) for x in (q, k, v))  # heads first: (..., H, n, d)
+    q, k, v = (x.swapaxes(-3, -2) for x in (q, k, v))  # heads first: (..., H, n, d)
     scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
     if mask is not None:
         scores = np.where(mask[..., None, :, :], scores, -np.inf)  # same mask for every head
     weights = softmax(scores)  # softmax over the keys j
     if cache is not None:
         cache.update(q=q, k=k, v=v, weights=weights)  # heads first: (..., H, n, d)
-    return np.moveaxis(weights @ v, -3, -2), weights
+    return (weights @ v).swapaxes(-3, -2), weights
 
 
 def scaled_dot_product_attention_backward(
@@ -173,8 +173,8 @@ def self_attention(
     """
     h, W_Q, W_K, W_V = _check_self_attention(h, W_Q, W_K, W_V)
     q, k, v = h @ W_Q, h @ W_K, h @ W_V
-    out, weights = scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])  # H = 1
-    return out[:, 0], weights[0]
+    alpha = softmax(q @ k.T / math.sqrt(max(k.shape[1], 1)))  # alpha_ij: row i sums to 1
+    return alpha @ v, alpha
 
 
 def graph_attention(
