@@ -4,13 +4,15 @@
 # # 06 · Which graph is a sentence?
 #
 # Notebook 04 showed that a Transformer layer is graph attention on the **complete graph** of a
-# sentence, and notebook 05 built the whole block on it. The talk (and its blog post) ends with
-# two questions that the complete graph leaves open: *is the fully connected graph the right
+# sentence, and notebook 05 built the whole block on it. The blog post of the talk ends with
+# open questions; two of them are about the complete graph: *is the fully connected graph the right
 # graph for a sentence?*, and *if the graph has no order, how does the model know where each
 # word is?* This notebook answers both with experiments you can run and change. The first
-# answer is that **sparse attention is attention on a sparser graph**: every efficient
-# Transformer for long documents (Sparse Transformers, Longformer, BigBird) keeps the layer of
-# notebook 05 and changes only the `graph` argument. The second is that **positions can come
+# answer is that **sparse attention is attention on a sparser graph**: the efficient
+# Transformers for long documents that use sparse attention (Sparse Transformers, Longformer,
+# BigBird) keep the layer of notebook 05 and change only the `graph` argument. (Others, such as
+# low-rank or kernel approximations of the softmax, change the layer instead; they are not in
+# this notebook.) The second is that **positions can come
 # from the graph itself**, as the eigenvectors of its Laplacian.
 #
 # ## What you will learn
@@ -43,7 +45,8 @@
 # %%
 import os
 
-# Part 3 times dense against sparse attention. NumPy's BLAS would run the dense products on
+# Part 3 times dense against sparse attention. NumPy's BLAS (the linear-algebra library
+# behind `@`) would run the dense products on
 # several threads but the sparse kernel runs on one, and on a shared machine BLAS threads wait
 # for each other, which makes timings erratic: we give every computation one thread. Only the
 # speed changes, never a number. (Must run before NumPy is imported: restart the kernel.)
@@ -133,11 +136,14 @@ print(f"'{words[it]}' hears:", [words[j] for j in dilated.senders[dilated.receiv
 # and check the edges against the definition.
 
 # %%
-window = gl.window_graph(n, 1)
+r_window = 1
+window = gl.window_graph(n, r_window)
 hub = [words.index("sat")]
 local_global = gl.global_token_graph(n, hub, base=window)
 
-expected = {(j, i) for i in range(n) for j in range(n) if abs(i - j) <= 1 or i in hub or j in hub}
+expected = {
+    (j, i) for i in range(n) for j in range(n) if abs(i - j) <= r_window or i in hub or j in hub
+}
 edges = set(zip(local_global.senders.tolist(), local_global.receivers.tolist(), strict=True))
 assert edges == expected
 print(f"global_token_graph(n, {hub}, base=window) == the definition: True")
@@ -163,7 +169,7 @@ rand = gl.random_graph(n, num_random, rng=np.random.default_rng(1))
 print(f"random_graph: every word hears exactly {num_random} others:", rand.in_degree.tolist())
 print("no self loops:", not rand.has_self_loops())
 
-bigbird = gl.bigbird_graph(n, 1, hub, num_random, rng=np.random.default_rng(1))
+bigbird = gl.bigbird_graph(n, r_window, hub, num_random, rng=np.random.default_rng(1))
 assert gl.union_graph(local_global, bigbird) == bigbird  # BigBird contains window + global
 print(
     f"bigbird: {local_global.num_edges} window + global edges, {bigbird.num_edges - local_global.num_edges} random ones on top"
@@ -186,7 +192,7 @@ except ValueError as err:
 tree = gl.dependency_graph(heads, self_loops=True)
 sentence_graphs = {
     "complete": gl.complete_graph(n),
-    "window r=1": window,
+    f"window r={r_window}": window,
     f"dilated r={radius}, δ={dilation}": dilated,
     f"window + global {hub_names}": local_global,
     f"random r={num_random} (+ self)": gl.add_self_loops(rand),
@@ -209,7 +215,10 @@ for ax, (name, g) in zip(axes, sentence_graphs.items(), strict=True):
     ax.grid(False)
 axes[0].set_ylabel("receiver i")
 axes[0].set_xlabel("sender j")
-fig.suptitle("Seven attention graphs on one sentence: A[i, j] = 1 iff word i hears word j", y=1.04)
+fig.suptitle(
+    f"{len(sentence_graphs)} attention graphs on one sentence: A[i, j] = 1 iff word i hears word j",
+    y=1.04,
+)
 plt.show()
 
 # %% [markdown]
@@ -328,7 +337,7 @@ for L in range(5):
         (hop_distance(check) <= L) & (hop_distance(check) >= 0),
         np.linalg.matrix_power(A_plus_I, L) > 0,
     )
-print("one-hot propagation == (A + I)^L > 0 for L = 0..4")
+print(f"one-hot propagation == (A + I)^L > 0 for L = 0..{L}")
 
 # %% [markdown]
 # Now the law. For a window of radius $r$ every layer moves information at most $r$ positions,
@@ -426,7 +435,7 @@ def influences_on(target, graph, num_layers, seed=3):
     return moved
 
 
-for name in ["window r=1", f"window + global {hub_names}"]:
+for name in [f"window r={r_window}", f"window + global {hub_names}"]:
     g = sentence_graphs[name]
     d = hop_distance(g)
     for L in (1, 2, 3):
@@ -1040,7 +1049,7 @@ print("the batch graph: 0% (it computes exactly the sum of n_b² scores)")
 # 1. **Is a fully connected graph the right graph for a sentence?** In the "cat" → "it" cell the
 #    complete graph was the only one with a direct edge. Is one layer of reach worth $n^2$ edges
 #    for a 10-word sentence? For a 10 000-word document? Compare the depths in the reach table:
-#    how many window layers would a 12-layer model need to connect the first and last word of a
+#    what window radius would a 12-layer model need to connect the first and last word of a
 #    4096-word text, and what would a few global tokens change?
 # 2. **Should the graph be given or learnt?** The dependency tree is a linguist's graph, the window
 #    an engineer's, the random edges a theoretician's (BigBird proves that window + global +
@@ -1073,3 +1082,4 @@ print("the batch graph: 0% (it computes exactly the sum of n_b² scores)")
 #   [pytorch-geometric.readthedocs.io](https://pytorch-geometric.readthedocs.io/en/latest/advanced/batching.html)
 # - W. W. Zachary, *An Information Flow Model for Conflict and Fission in Small Groups*, Journal
 #   of Anthropological Research 33 (1977), the karate club (`nx.karate_club_graph()`).
+#   [doi:10.1086/jar.33.4.3629752](https://doi.org/10.1086/jar.33.4.3629752)

@@ -89,8 +89,10 @@ plt.show()
 # %% [markdown]
 # Every layer of the course has its backward function beside its forward (`gl.gnn_layer` and
 # `gl.gnn_layer_backward`, …, `gl.transformer_layer_backward`): the forward, called with `cache={}`, keeps
-# what the backward needs. `gl.gnn_layer_backward` is the two moves above plus the weights:
-# $\partial L/\partial U = h^\top \delta$, $\partial L/\partial V = h^\top A^\top \delta$. We check every
+# what the backward needs. `gl.gnn_layer_backward` is the two moves above plus the weights: with
+# $p = h U + A h V + b$ the layer's input to $\sigma$ and $\delta = \partial L / \partial p$ (the gradient
+# arriving at the output times $\sigma'(p)$), $\partial L/\partial U = h^\top \delta$ and
+# $\partial L/\partial V = h^\top A^\top \delta$. We check every
 # parameter, and the input, against central finite differences with `gl.gradient_check`.
 
 # %%
@@ -118,7 +120,9 @@ assert max(*errors["layer"].values(), errors["h"]) < 1e-6
 # Welling, 2017): give a 2-layer GNN the **identity** as features (each member is only "who I am"), tell it
 # the faction of **one member per faction** and nothing else, and train. The loss sees two nodes; the
 # friendships carry the labels to the others. We label the best-connected member of each faction (the
-# instructor and the administrator).
+# instructor and the administrator). `gl.train` runs the Adam optimiser (gradient descent with a step size
+# adapted to each parameter); the loss and accuracy it prints are those of the loss function, here on the two
+# labelled members only.
 
 # %%
 karate, club_of, clubs = gl.karate_club()
@@ -391,7 +395,8 @@ print("true numbers:", subject_number)
 # ### 3.3 · A Transformer on the complete graph
 #
 # Now the model that sees every word from every word: token embeddings plus **sinusoidal positions**
-# (notebook 04), one post-LN Transformer layer (`gl.transformer_layer`) with 4 heads and $d = 16$, the
+# (notebook 04), one **post-LN** Transformer layer (`gl.transformer_layer`, the LayerNorm *after* each residual sum,
+# $\text{LN}(x + F(x))$, as in notebook 05; section 5 compares it with pre-LN) with 4 heads and $d = 16$, the
 # verb's vector read out, a linear classifier: `gl.sentence_transformer`. Its batch is a **padded dense**
 # tensor `(B, L)` with a key mask (padding is never attended to) rather than one disjoint graph: on these
 # short sentences the dense batch is the faster of the two in NumPy (`make bench` measures both).
@@ -461,7 +466,8 @@ def transformer_run(params, split, num_heads=HEADS, norm_first=False, positions=
 
 transformer, tf_history = train_transformer(print_every=150)
 tf_ok, tf_attention = transformer_run(transformer, "test")
-TF_NAME = f"Transformer ({len(transformer['layers'])} layer, {HEADS} heads, d={D_MODEL})"
+n_tf_layers = len(transformer["layers"])
+TF_NAME = f"Transformer ({n_tf_layers} layer{'s' * (n_tf_layers > 1)}, {HEADS} heads, d={D_MODEL})"
 print(f"{TF_NAME}: test accuracy {tf_ok.mean():.3f}")
 
 # %% [markdown]
@@ -521,7 +527,7 @@ print(f"{'uniform':>5}{uniform_subject:10.3f}{uniform_attractors:15.3f}")
 
 # %% [markdown]
 # **Which heads matter?** Ablate one head at a time (zero its rows of $W_O$, so its output never reaches
-# the residual stream) and measure the test accuracy again.
+# the residual sum $x + \text{MHA}(x)$ or anything after it) and measure the test accuracy again.
 
 # %%
 d_head = D_MODEL // HEADS
@@ -598,8 +604,8 @@ ood_results = {
 tf_ood_ok, tf_ood_attention = transformer_run(transformer, "ood")
 ood_results[TF_NAME] = tf_ood_ok
 print(
-    f"subject positions: train {train['subject'].min()}-{train['subject'].max()}, "
-    f"ood {ood['subject'].min()}-{ood['subject'].max()}\n"
+    f"subject positions: train {np.unique(train['subject']).tolist()}, "
+    f"ood {np.unique(ood['subject']).tolist()}\n"
 )
 print(f"{'model':40}{'test':>8}{'ood':>8}")
 for name, ok in ood_results.items():
@@ -666,7 +672,7 @@ draw_sentence("ood", ood_example, tf_ood_attention, "OOD sentence")
 # Be honest about what a **1-layer** model can represent. Its verb chooses where to look from its own
 # embedding and position only (the query is computed before any word has heard any other), so it
 # *cannot* first find the fronted phrase and then skip it: its attention pattern is a fixed function of
-# positions and word types, and the FFN after it can only combine what the heads brought. Deeper models
+# positions and word types, and the feed-forward network after it can only combine what the heads brought. Deeper models
 # (Clark et al., 2019, find heads in BERT that track subjects, objects and coreference) can build
 # position-independent rules layer by layer; whether they do depends on the data they see. The talk's
 # question — does attention discover the graph? — has an empirical answer: it discovers *whatever graph
@@ -722,8 +728,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Post-LN without warm-up tends to stay at chance (the loss flat at $\log 2 \approx 0.69$); with warm-up,
-# or with pre-LN, the same model learns. Xiong et al. (2020) explain why: in post-LN the LayerNorm sits
+# Post-LN without warm-up is the unreliable one: for some seeds it stays at chance (the loss flat at
+# $\log 2 \approx 0.69$). With warm-up the same model learns, and pre-LN learns best, with or without
+# warm-up. Xiong et al. (2020) explain why: in post-LN the LayerNorm sits
 # *on* the residual path, so at initialisation the gradients of the last layers are large and the first
 # large Adam steps throw the model into a region it does not recover from; warm-up keeps those first steps
 # small. In pre-LN the residual path $x + F(\text{LN}(x))$ skips every LayerNorm and carries the gradient
@@ -744,7 +751,9 @@ plt.show()
 #
 # ## Exercises
 #
-# 1. **Remove the positions.** Train the Transformer with `positions=False`. Predict the accuracy first.
+# 1. **Remove the positions.** `params, _ = train_transformer(positions=False)`, then
+#    `transformer_run(params, "test", positions=False)` (evaluate it without positions too). Predict the
+#    accuracy first.
 #    <details><summary>Answer</summary>Without positions attention is a function of the multiset of words
 #    (notebook 04): the verb cannot tell the subject from an attractor or a fronted noun of the same type,
 #    so accuracy drops towards what a bag of words gets — good without attractors, poor with them.</details>
@@ -768,13 +777,13 @@ plt.show()
 #
 # ## Discussion questions
 #
-# - The OOD split changes the *positions* but not the *tree*. Design a split that changes the tree but not
+# - **Change the tree, keep the positions.** The OOD split changes the *positions* but not the *tree*. Design a split that changes the tree but not
 #   the positions. Which model would fail then?
-# - Clark et al. (2019) find syntactic heads in BERT. What in BERT's training data makes a positional rule
+# - **Why does BERT find syntax?** Clark et al. (2019) find syntactic heads in BERT. What in BERT's training data makes a positional rule
 #   a worse explanation than syntax?
-# - The tree GNN is told the syntax. Where would the tree come from in practice, and what happens to its
+# - **Where does the tree come from?** The tree GNN is told the syntax. Where would the tree come from in practice, and what happens to its
 #   accuracy when the parser is wrong?
-# - Is "attention on the complete graph with positions" strictly more expressive than a GNN on the tree?
+# - **More expressive, yet worse?** Is "attention on the complete graph with positions" strictly more expressive than a GNN on the tree?
 #   Then why did it generalise worse?
 #
 # ## References
@@ -793,3 +802,4 @@ plt.show()
 #   [graphdeeplearning.github.io/post/transformers-are-gnns](https://graphdeeplearning.github.io/post/transformers-are-gnns/)
 # - W. W. Zachary. *An Information Flow Model for Conflict and Fission in Small Groups.* Journal of
 #   Anthropological Research 33(4), 1977.
+#   [doi:10.1086/jar.33.4.3629752](https://doi.org/10.1086/jar.33.4.3629752)
