@@ -14,7 +14,8 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``.
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``;
+- your own sentence: ``sentence_graphs``, ``sentence_words``, ``draw_layers``.
 """
 
 from .attention import (
@@ -61,7 +62,8 @@ from .message_passing import (
     segment_sum,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
-from .viz import attention_heatmap, draw_attention, draw_graph, setup_notebook
+from .sentences import sentence_graphs, sentence_words
+from .viz import attention_heatmap, draw_attention, draw_graph, draw_layers, setup_notebook
 
 __version__ = "0.1.0"
 
@@ -75,6 +77,7 @@ __all__ = [
     "dependency_graph",
     "draw_attention",
     "draw_graph",
+    "draw_layers",
     "edge_weights_to_dense",
     "elu",
     "example_sentence",
@@ -101,6 +104,8 @@ __all__ = [
     "segment_softmax",
     "segment_sum",
     "self_attention",
+    "sentence_graphs",
+    "sentence_words",
     "softmax",
     "setup_notebook",
     "sinusoidal_encoding",

@@ -29,6 +29,9 @@ from matplotlib.path import Path
 from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_float_array, check_graph
+from .graphs import add_self_loops, window_graph
+from .layers import gat_layer, init_gat_layer, init_transformer_layer, transformer_layer
+from .sentences import sentence_graphs
 
 if TYPE_CHECKING:
     from .graphs import Graph
@@ -542,3 +545,85 @@ def _finish(ax: Axes, title: str | None) -> None:
     ax.set_axis_off()
     if title is not None:
         ax.set_title(title)
+
+
+# --------------------------------------------------------------------------- your own sentence
+
+
+def draw_layers(
+    sentence: str | Sequence[str],
+    heads: ArrayLike | None = None,
+    *,
+    seed: int = 0,
+    d: int = 8,
+    radius: int = 1,
+    axes: Sequence[Axes] | None = None,
+) -> np.ndarray:
+    """Draw where a GNN, a GAT and a Transformer layer let each word listen, in one figure.
+
+    The layers run on ``sentence`` with random features and random (untrained)
+    weights from ``np.random.default_rng(seed)``, so the pictures show which edges
+    carry messages and how attention *can* spread over them, not what a trained
+    model has learnt. The graph is the dependency tree if ``heads`` are given,
+    else the window graph of ``radius`` (see :func:`sentence_graphs`).
+
+    1. GNN (:func:`gnn_layer`): its graph's edges, drawn by :func:`draw_graph`; a
+       GNN has no attention: every neighbour's message counts the same (weight 1).
+    2. GAT (:func:`gat_layer`, one head, self loops added): its attention weights
+       along the same edges, drawn by :func:`draw_attention`.
+    3. Transformer (:func:`transformer_layer`, one head, the complete graph): its
+       attention matrix, drawn by :func:`attention_heatmap` (row = receiver).
+
+    Args:
+        sentence: a string (split on whitespace) or a list of words.
+        heads: optional hand-written dependency heads, one per word, ``-1`` for the root.
+        seed: seed of the features and of all three layers' weights.
+        d: feature size of the words (and of every layer).
+        radius: the window graph's radius, used when ``heads`` is None.
+        axes: three Axes to draw into; None makes a new figure: the GNN above the
+            GAT (the same words in the same places), the Transformer beside them.
+
+    Returns:
+        The three Axes, as a ``(3,)`` object array.
+    """
+    words, graphs = sentence_graphs(sentence, heads, radius=radius)
+    n, d = len(words), as_count(d, "d")
+    if d < 1:
+        raise ValueError(f"d must be >= 1 (features per word), got {d}")
+    if heads is not None:
+        graph, name = graphs["tree"], "dependency tree"
+    else:  # the GNN's U term is the self term: the window without self loops
+        graph, name = window_graph(n, radius, self_loops=False), f"window (radius {radius})"
+    if axes is None:  # GNN above GAT (the words line up), the Transformer's heatmap beside
+        unit = float(np.clip(0.1 * max(map(len, words)) + 0.15, 0.55, 1.0))  # as draw_graph
+        arcs, square = max(unit * (n + 0.4), 3.0), max(0.32 * n + 1.9, 3.5)
+        fig = plt.figure(figsize=(arcs + square, max(square - 0.4, 4.4)))
+        grid = fig.add_gridspec(2, 2, width_ratios=[arcs, square])
+        axes = [
+            fig.add_subplot(grid[0, 0]),
+            fig.add_subplot(grid[1, 0]),
+            fig.add_subplot(grid[:, 1]),
+        ]
+    axes = np.asarray(axes, dtype=object).ravel()
+    if axes.shape != (3,) or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must be three matplotlib Axes, got {axes.shape[0]} items")
+
+    rng = np.random.default_rng(seed)
+    h = rng.normal(size=(n, d))
+    gat_graph = add_self_loops(graph)
+    _, alpha = gat_layer(init_gat_layer(rng, d, d), h, gat_graph, return_attention=True)
+    complete = graphs["complete"]
+    _, weights = transformer_layer(
+        init_transformer_layer(rng, d, num_heads=1, d_ff=2 * d),
+        h,
+        num_heads=1,
+        return_attention=True,
+    )
+    draw_graph(graph, words, ax=axes[0], title=f"GNN: {name}, {graph.num_edges} edges of weight 1")
+    draw_attention(
+        gat_graph, alpha, words, ax=axes[1], title=f"GAT: attention on {gat_graph.num_edges} edges"
+    )
+    attention_heatmap(
+        weights[0], words, ax=axes[2], title=f"Transformer: {complete.num_edges} edges (all pairs)"
+    )
+    return axes
