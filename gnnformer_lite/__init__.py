@@ -14,8 +14,9 @@
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
 - positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
-- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``;
-- your own sentence: ``sentence_graphs``, ``sentence_words``, ``draw_layers``.
+- plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``
+  (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib);
+- your own sentence: ``sentence_graphs``, ``sentence_words``, and its plot ``draw_layers``.
 """
 
 from .attention import (
@@ -63,7 +64,23 @@ from .message_passing import (
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
 from .sentences import sentence_graphs, sentence_words
-from .viz import attention_heatmap, draw_attention, draw_graph, draw_layers, setup_notebook
+
+# The plots need matplotlib, which takes longer to import than all the maths together:
+# ``viz`` is imported the first time one of its names is used (PEP 562).
+_VIZ_NAMES = ("attention_heatmap", "draw_attention", "draw_graph", "draw_layers", "setup_notebook")
+
+
+def __getattr__(name: str):
+    if name in _VIZ_NAMES:
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_VIZ_NAMES))
+
 
 __version__ = "0.1.0"
 

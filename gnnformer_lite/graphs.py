@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_index_array, check_graph
+from ._checks import as_count, as_index_array
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +38,9 @@ class Graph:
         num_nodes: ``n``, the number of nodes; nodes are ``0 .. n-1``.
 
     Whatever order the edges are given in, the graph stores them in one canonical
-    order, sorted by receiver and then sender (as PyG's ``coalesce`` does).
+    order, sorted by receiver and then sender: PyG's
+    ``coalesce(edge_index, sort_by_row=False)`` (its default, ``sort_by_row=True``,
+    sorts by sender first).
     ``g.senders`` and ``g.receivers`` are that order, and every per-edge array
     (messages in, attention weights out) follows it. Duplicate edges are refused.
     The arrays are read-only.
@@ -93,22 +95,13 @@ class Graph:
         """``(n + 1,)`` CSR offsets: node i's incoming edges are ``indptr[i]:indptr[i+1]``.
 
         Edges are sorted by receiver, so each node's incoming edges are one
-        contiguous slice; the fast kernels in ``message_passing`` use this.
+        contiguous slice (CSR: compressed sparse row, one row per receiver). Pass it
+        as the ``indptr=`` hint of ``segment_sum`` / ``segment_softmax``.
         """
         ptr = np.zeros(self.num_nodes + 1, dtype=np.int64)
         np.cumsum(self.in_degree, out=ptr[1:])
         ptr.flags.writeable = False
         return ptr
-
-    @cached_property
-    def degree_buckets(self) -> list:
-        """Nodes grouped by in-degree, with their edges: what ``propagate``'s fast sum reads.
-
-        Built once per graph (see ``message_passing.degree_buckets``).
-        """
-        from .message_passing import degree_buckets
-
-        return degree_buckets(self.indptr)
 
     def adjacency(self, dtype=np.float64) -> np.ndarray:
         """Dense ``(n, n)`` adjacency with ``A[i, j] = 1`` iff there is an edge j -> i.
@@ -137,6 +130,16 @@ class Graph:
 
     def __repr__(self) -> str:
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges})"
+
+
+def check_graph(graph, num_nodes: int | None = None, h_name: str = "h", name: str = "graph"):
+    """Check that ``graph`` is a Graph (whose node count matches the rows of ``h``)."""
+    __tracebackhide__ = True
+    if not isinstance(graph, Graph):
+        raise TypeError(f"{name} must be a gnnformer_lite.Graph, got {type(graph).__name__}")
+    if num_nodes is not None and graph.num_nodes != num_nodes:
+        raise ValueError(f"graph has num_nodes={graph.num_nodes} but {h_name} has {num_nodes} rows")
+    return graph
 
 
 def from_adjacency(A: ArrayLike) -> Graph:

@@ -12,17 +12,14 @@ loops (graphs carry them), and never modify their inputs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_float_array, check_graph, get_param, param_shape
+from ._checks import as_count, as_float_array, check_params, get_param
 from .attention import graph_attention, scaled_dot_product_attention
-from .message_passing import _softmax_sorted, propagate
-
-if TYPE_CHECKING:
-    from .graphs import Graph
+from .graphs import Graph, check_graph
+from .message_passing import propagate, segment_softmax
 
 Activation = Callable[[np.ndarray], np.ndarray] | None
 Params = dict[str, np.ndarray]
@@ -73,13 +70,6 @@ def _check_rng(rng) -> np.random.Generator:
     return rng
 
 
-def _features(h) -> np.ndarray:
-    h = as_float_array(h, "h")
-    if h.ndim != 2:
-        raise ValueError(f"h must be (num_nodes, d), got shape {h.shape}")
-    return h
-
-
 # --- GNN -----------------------------------------------------------------------
 
 
@@ -115,14 +105,7 @@ def gnn_layer(
     Returns:
         ``h': (n, d_out)``.
     """
-    h = _features(h)
-    check_graph(graph, h.shape[0])
-    d_in = h.shape[1]
-    d_out = param_shape(params, "U", "(d_in, d_out)")[1]
-    ctx = f"h has d_in={d_in} (and U has d_out={d_out})"
-    U = get_param(params, "U", (d_in, d_out), h.dtype, ctx)
-    V = get_param(params, "V", (d_in, d_out), h.dtype, ctx)
-    b = get_param(params, "b", (d_out,), h.dtype, ctx)
+    h, U, V, b = _check_gnn_layer(params, h, graph)
     messages = (h @ V)[graph.senders]  # gather: one message h_j V per edge j -> i
     return _activate(h @ U + propagate(graph, messages) + b, activation)
 
@@ -194,22 +177,13 @@ def gat_layer(
     Returns:
         ``h': (n, H*d_out)`` or ``(n, d_out)``; with ``return_attention``, ``(h', alpha)``.
     """
-    h = _features(h)
-    n, d_in = h.shape
-    check_graph(graph, n)
-    H, d_out = param_shape(params, "a_src", "(H, d_out)")  # the head count comes from a_src
-    ctx = f"h has d_in={d_in} and a_src is (H, d_out)=({H}, {d_out})"
-    W = get_param(params, "W", (d_in, H * d_out), h.dtype, ctx)
-    a_src = get_param(params, "a_src", (H, d_out), h.dtype, ctx)
-    a_dst = get_param(params, "a_dst", (H, d_out), h.dtype, ctx)
-    b_shape = (H * d_out,) if concat else (d_out,)
-    b = get_param(params, "b", b_shape, h.dtype, f"{ctx}, concat={concat}")
-
+    h, W, a_src, a_dst, b = _check_gat_layer(params, h, graph, concat)
+    (n, _), (H, d_out) = h.shape, a_src.shape
     z = (h @ W).reshape(n, H, d_out)
     s_src = np.einsum("nhd,hd->nh", z, a_src)  # a_src . z_j, one number per node and head
     s_dst = np.einsum("nhd,hd->nh", z, a_dst)  # a_dst . z_i
     e = leaky_relu(s_src[graph.senders] + s_dst[graph.receivers], negative_slope)  # (E, H)
-    alpha = _softmax_sorted(e, graph.indptr)  # softmax over each receiver's incoming edges
+    alpha = segment_softmax(e, graph.receivers, n, indptr=graph.indptr)  # over each N(i)
     out = propagate(graph, alpha[:, :, None] * z[graph.senders])  # (n, H, d_out)
     out = out.reshape(n, H * d_out) if concat else out.mean(axis=1)
     out = _activate(out + b, activation)
@@ -230,25 +204,6 @@ def init_multi_head_attention(
     params = {f"W_{x}": _glorot(rng, d_model, d_model, dtype) for x in "QKVO"}
     params.update({f"b_{x}": np.zeros(d_model, dtype=dtype) for x in "QKVO"})
     return params
-
-
-def _head_dim(d_model: int, num_heads: int) -> int:
-    num_heads = as_count(num_heads, "num_heads")
-    if num_heads < 1 or d_model % num_heads:
-        raise ValueError(
-            f"num_heads={num_heads} must be >= 1 and divide d_model={d_model} "
-            f"(each head gets d_head = d_model / num_heads features)"
-        )
-    return d_model // num_heads
-
-
-def _linear(params, x, w: str, b: str, d: int) -> np.ndarray:
-    """``x @ params[w] + params[b]`` (the bias is optional)."""
-    ctx = f"h has d_model={x.shape[-1]}"
-    out = x @ get_param(params, w, (x.shape[-1], d), x.dtype, ctx)
-    if b in params:
-        out = out + get_param(params, b, (d,), x.dtype, ctx)
-    return out
 
 
 def multi_head_attention(
@@ -284,19 +239,17 @@ def multi_head_attention(
     Returns:
         ``h': (n, d_model)``, or ``(h', weights)``.
     """
-    h = _features(h)
+    h, p = _check_multi_head_attention(params, h, graph, num_heads)
     n, d_model = h.shape
-    d_head = _head_dim(d_model, num_heads)
-    if graph is not None:
-        check_graph(graph, n)
-    q, k, v = (
-        _linear(params, h, f"W_{x}", f"b_{x}", d_model).reshape(n, num_heads, d_head) for x in "QKV"
-    )
+    split = (n, num_heads, d_model // num_heads)  # each head gets d_head features
+    q = (h @ p["W_Q"] + p["b_Q"]).reshape(split)
+    k = (h @ p["W_K"] + p["b_K"]).reshape(split)
+    v = (h @ p["W_V"] + p["b_V"]).reshape(split)
     if graph is None:
-        out, weights = scaled_dot_product_attention(q, k, v)
+        heads, weights = scaled_dot_product_attention(q, k, v)  # N(i) = S: every word
     else:
-        out, weights = graph_attention(q, k, v, graph)
-    out = _linear(params, out.reshape(n, d_model), "W_O", "b_O", d_model)
+        heads, weights = graph_attention(q, k, v, graph)  # N(i) from the graph's edges
+    out = heads.reshape(n, d_model) @ p["W_O"] + p["b_O"]  # concatenate the heads, mix by W_O
     return (out, weights) if return_attention else out
 
 
@@ -308,19 +261,10 @@ def layer_norm(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float = 1e-
     with :math:`\mu, \sigma^2` the mean and (biased) variance of :math:`x`'s last
     axis. ``x: (..., d)``, ``gamma, beta: (d,)``.
     """
-    x = as_float_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (..., d)")
-    d = x.shape[-1]
-    gamma = as_float_array(gamma, "gamma")
-    beta = as_float_array(beta, "beta")
-    for name, p in (("gamma", gamma), ("beta", beta)):
-        if p.shape != (d,):
-            raise ValueError(f"{name} has shape {p.shape} but x has d={d}; expected ({d},)")
+    x, gamma, beta = _check_layer_norm(x, gamma, beta)
     mu = x.mean(axis=-1, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    xhat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
-    return xhat * gamma.astype(x.dtype, copy=False) + beta.astype(x.dtype, copy=False)
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta
 
 
 def feed_forward(params: Params, x: ArrayLike) -> np.ndarray:
@@ -331,16 +275,7 @@ def feed_forward(params: Params, x: ArrayLike) -> np.ndarray:
     ``params``: ``W1 (d_model, d_ff)``, ``b1 (d_ff,)``, ``W2 (d_ff, d_model)``,
     ``b2 (d_model,)``; ``x: (..., d_model)``.
     """
-    x = as_float_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (..., d_model)")
-    d_model = x.shape[-1]
-    d_ff = param_shape(params, "W1", "(d_model, d_ff)")[1]
-    ctx = f"x has d_model={d_model} (and W1 has d_ff={d_ff})"
-    W1 = get_param(params, "W1", (d_model, d_ff), x.dtype, ctx)
-    b1 = get_param(params, "b1", (d_ff,), x.dtype, ctx)
-    W2 = get_param(params, "W2", (d_ff, d_model), x.dtype, ctx)
-    b2 = get_param(params, "b2", (d_model,), x.dtype, ctx)
+    x, W1, b1, W2, b2 = _check_feed_forward(params, x)
     return relu(x @ W1 + b1) @ W2 + b2
 
 
@@ -406,14 +341,7 @@ def transformer_layer(
     Returns:
         ``h': (n, d_model)``, or ``(h', weights)``.
     """
-    h = _features(h)
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict, got {type(params).__name__}")
-    for key in ("attn", "ln1", "ffn", "ln2"):
-        if key not in params:
-            raise ValueError(
-                f"params is missing key {key!r} (has {sorted(params)}); use init_transformer_layer"
-            )
+    h = _check_transformer_layer(params, h)
     ln1, ln2 = params["ln1"], params["ln2"]
 
     def attend(x):
@@ -430,3 +358,118 @@ def transformer_layer(
         x = layer_norm(h + a, ln1["gamma"], ln1["beta"])
         out = layer_norm(x + feed_forward(params["ffn"], x), ln2["gamma"], ln2["beta"])
     return (out, weights) if return_attention else out
+
+
+# --- input checks: one call at the top of each layer -------------------------------
+
+
+def _features(h) -> np.ndarray:
+    __tracebackhide__ = True
+    h = as_float_array(h, "h")
+    if h.ndim != 2:
+        raise ValueError(f"h must be (num_nodes, d), got shape {h.shape}")
+    return h
+
+
+def _check_gnn_layer(params, h, graph):
+    __tracebackhide__ = True
+    params = check_params(params, "gnn_layer")
+    h = _features(h)
+    check_graph(graph, h.shape[0])
+    d_in = h.shape[1]
+    d_out = get_param(params, "U", None, h.dtype, "(d_in, d_out)").shape[1]
+    ctx = f"h has d_in={d_in} (and U has d_out={d_out})"
+    U = get_param(params, "U", (d_in, d_out), h.dtype, ctx)
+    V = get_param(params, "V", (d_in, d_out), h.dtype, ctx)
+    b = get_param(params, "b", (d_out,), h.dtype, ctx)
+    return h, U, V, b
+
+
+def _check_gat_layer(params, h, graph, concat):
+    __tracebackhide__ = True
+    params = check_params(params, "gat_layer")
+    h = _features(h)
+    n, d_in = h.shape
+    check_graph(graph, n)
+    H, d_out = get_param(params, "a_src", None, h.dtype, "(H, d_out)").shape  # H from a_src
+    ctx = f"h has d_in={d_in} and a_src is (H, d_out)=({H}, {d_out})"
+    W = get_param(params, "W", (d_in, H * d_out), h.dtype, ctx)
+    a_src = get_param(params, "a_src", (H, d_out), h.dtype, ctx)
+    a_dst = get_param(params, "a_dst", (H, d_out), h.dtype, ctx)
+    b_shape = (H * d_out,) if concat else (d_out,)
+    b = get_param(params, "b", b_shape, h.dtype, f"{ctx}, concat={concat}")
+    return h, W, a_src, a_dst, b
+
+
+def _head_dim(d_model: int, num_heads: int) -> int:
+    __tracebackhide__ = True
+    num_heads = as_count(num_heads, "num_heads")
+    if num_heads < 1 or d_model % num_heads:
+        raise ValueError(
+            f"num_heads={num_heads} must be >= 1 and divide d_model={d_model} "
+            f"(each head gets d_head = d_model / num_heads features)"
+        )
+    return d_model // num_heads
+
+
+def _check_multi_head_attention(params, h, graph, num_heads):
+    """``(h, p)``: ``p`` holds the four weights and four biases (0 where a bias is absent)."""
+    __tracebackhide__ = True
+    params = check_params(params, "multi_head_attention")
+    h = _features(h)
+    n, d = h.shape
+    _head_dim(d, num_heads)
+    if graph is not None:
+        check_graph(graph, n)
+    ctx = f"h has d_model={d}"
+    p = {f"W_{x}": get_param(params, f"W_{x}", (d, d), h.dtype, ctx) for x in "QKVO"}
+    for x in "QKVO":
+        b = f"b_{x}"
+        p[b] = get_param(params, b, (d,), h.dtype, ctx) if b in params else np.zeros(d, h.dtype)
+    return h, p
+
+
+def _check_layer_norm(x, gamma, beta):
+    __tracebackhide__ = True
+    x = as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis (..., d)")
+    d = x.shape[-1]
+    gamma = as_float_array(gamma, "gamma")
+    beta = as_float_array(beta, "beta")
+    for name, p in (("gamma", gamma), ("beta", beta)):
+        if p.shape != (d,):
+            raise ValueError(f"{name} has shape {p.shape} but x has d={d}; expected ({d},)")
+    return x, gamma.astype(x.dtype, copy=False), beta.astype(x.dtype, copy=False)
+
+
+def _check_feed_forward(params, x):
+    __tracebackhide__ = True
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"params must be a dict of arrays (W1, b1, W2, b2), got {type(params).__name__}. "
+            f"The order is feed_forward(params, x)"
+        )
+    x = as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis (..., d_model)")
+    d_model = x.shape[-1]
+    d_ff = get_param(params, "W1", None, x.dtype, "(d_model, d_ff)").shape[1]
+    ctx = f"x has d_model={d_model} (and W1 has d_ff={d_ff})"
+    W1 = get_param(params, "W1", (d_model, d_ff), x.dtype, ctx)
+    b1 = get_param(params, "b1", (d_ff,), x.dtype, ctx)
+    W2 = get_param(params, "W2", (d_ff, d_model), x.dtype, ctx)
+    b2 = get_param(params, "b2", (d_model,), x.dtype, ctx)
+    return x, W1, b1, W2, b2
+
+
+def _check_transformer_layer(params, h):
+    __tracebackhide__ = True
+    params = check_params(params, "transformer_layer")
+    h = _features(h)
+    for key in ("attn", "ln1", "ffn", "ln2"):
+        if key not in params:
+            raise ValueError(
+                f"params is missing key {key!r} (has {sorted(params)}); use init_transformer_layer"
+            )
+    return h

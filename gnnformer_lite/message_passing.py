@@ -8,137 +8,29 @@ Every layer of the course is written with these functions, as in jraph:
 
 .. math:: m_i = \sum_{j \in \mathcal{N}(i)} \text{message}_{j \to i}.
 
-A *segment* is the set of edges that share an id (here: a receiver). Empty
-segments (isolated nodes) give 0, never NaN. No function modifies its inputs.
+A *segment* is the set of entries that share an id (here: the edges into one
+receiver). Empty segments (isolated nodes) give 0, never NaN. No function
+modifies its inputs.
+
+Each function's body is its equation, written with ``np.add.at`` /
+``np.maximum.at`` (``out[ids[e]] += data[e]`` for every e). For big inputs one
+visible size test at the top hands the same computation to ``_kernels``, which
+gives the same numbers faster; nothing in the notebooks is big enough to take it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _parallel
-from ._checks import as_count, as_float_array, as_index_array, check_graph
-
-if TYPE_CHECKING:
-    from .graphs import Graph
+from . import _kernels
+from ._checks import as_count, as_float_array, as_index_array
+from .graphs import Graph, check_graph
 
 
-def _check_segments(data, segment_ids, num_segments, data_name: str = "data"):
-    """Validate a (data, ids, n) triple; return (data, ids, n, order-or-None, indptr)."""
-    num_segments = as_count(num_segments, "num_segments")
-    ids = as_index_array(segment_ids, "segment_ids")
-    data = np.asarray(data)
-    if data.ndim == 0 or data.shape[0] != ids.shape[0]:
-        raise ValueError(
-            f"{data_name} has shape {data.shape} but segment_ids has {ids.shape[0]} entries; "
-            f"{data_name} needs one row per entry"
-        )
-    if ids.size and (ids.min() < 0 or ids.max() >= num_segments):
-        bad = ids[(ids < 0) | (ids >= num_segments)][0]
-        raise ValueError(
-            f"segment_ids contains {bad}, out of range for num_segments={num_segments}"
-        )
-    counts = np.bincount(ids, minlength=num_segments)
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    order = None
-    if ids.size > 1 and not (ids[1:] >= ids[:-1]).all():
-        order = np.argsort(ids, kind="stable")  # general path: sort once, then reduce
-    return data, ids, num_segments, order, indptr
-
-
-# Rows narrower than this are summed with ``np.add.reduceat``; wider rows by degree bucket.
-_WIDE_ROW = 8
-
-
-def _sum_sorted(data: np.ndarray, indptr: np.ndarray, buckets=None) -> np.ndarray:
-    """Sum consecutive rows ``data[indptr[k]:indptr[k+1]]`` for every segment k.
-
-    The obvious ``np.add.at(out, ids, data)`` is the reference (see the tests);
-    this is the same sum, shaped for speed: ``reduceat`` is fast for narrow rows
-    (scalars, one score per head) but slow for wide ones, where summing each
-    bucket of equal-length segments as one ``(m, D, ...)`` block is 10x faster.
-    Big inputs are cut into pieces that run on two or more threads (``_parallel``).
-    """
-    if data.dtype == bool:
-        data = data.astype(np.int64)
-    out = np.zeros((indptr.shape[0] - 1, *data.shape[1:]), dtype=data.dtype)
-    if data.shape[0] == 0:
-        return out
-    if data[0].size < _WIDE_ROW:
-        starts = indptr[:-1]
-        nonempty = starts < indptr[1:]
-        out[nonempty] = np.add.reduceat(data, starts[nonempty], axis=0)
-        return out
-
-    def sum_bucket(piece):  # out[segs] = the sum of each segment's D rows
-        segs, D, rows = piece
-        block = data[rows] if isinstance(rows, slice) else np.take(data, rows, axis=0)
-        out[segs] = np.einsum("mD...->m...", block.reshape(len(segs), D, *data.shape[1:]))
-
-    buckets = degree_buckets(indptr) if buckets is None else buckets
-    piece_rows = -(-data.shape[0] // (2 * _parallel.THREADS))  # about two pieces a thread
-    _parallel.run(sum_bucket, bucket_pieces(buckets, piece_rows), data.size)
-    return out
-
-
-def bucket_pieces(buckets, max_rows: int) -> list:
-    """Cut each degree bucket into pieces of whole segments with at most ~``max_rows`` rows.
-
-    Keeps blocks small enough for the CPU cache, or splits work between threads.
-    """
-    pieces = []
-    for segs, D, rows in buckets:
-        step = max(1, max_rows // D)  # segments a piece
-        for lo in range(0, len(segs), step):
-            hi = min(lo + step, len(segs))
-            if isinstance(rows, slice):
-                part = slice(rows.start + lo * D, rows.start + hi * D)
-            else:
-                part = rows[lo * D : hi * D]
-            pieces.append((segs[lo:hi], D, part))
-    return pieces
-
-
-def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray | slice]]:
-    """Group the segments by length D: ``[(segs, D, rows), ...]``, one entry per D > 0.
-
-    ``segs: (m,)`` are the segments of length D and ``rows: (m * D,)`` their entries,
-    segment by segment, so ``data[rows].reshape(m, D, ...)`` lines them up. When the
-    rows are one contiguous run (the complete graph, the middle of a window graph)
-    ``rows`` is a ``slice``: a view, no copy.
-    """
-    counts = np.diff(indptr)
-    order = np.argsort(counts, kind="stable")
-    cuts = np.flatnonzero(np.diff(counts[order])) + 1
-    buckets = []
-    for segs in np.split(order, cuts):
-        D = int(counts[segs[0]]) if segs.size else 0
-        if D == 0:
-            continue
-        rows = (indptr[segs, None] + np.arange(D)).ravel()
-        if rows[-1] - rows[0] + 1 == rows.size:  # increasing, so one contiguous run
-            rows = slice(int(rows[0]), int(rows[-1]) + 1)
-        for arr in (segs, rows):
-            if isinstance(arr, np.ndarray):
-                arr.flags.writeable = False  # cached on an immutable Graph
-        buckets.append((segs, D, rows))
-    return buckets
-
-
-def _max_sorted(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Max of consecutive rows per segment; 0 for an empty segment."""
-    out = np.zeros((indptr.shape[0] - 1, *data.shape[1:]), dtype=data.dtype)
-    starts = indptr[:-1]
-    nonempty = starts < indptr[1:]
-    if data.shape[0]:
-        out[nonempty] = np.maximum.reduceat(data, starts[nonempty], axis=0)
-    return out
-
-
-def segment_sum(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
+def segment_sum(
+    data: ArrayLike, segment_ids: ArrayLike, num_segments: int, indptr: ArrayLike | None = None
+) -> np.ndarray:
     r"""Sum the rows of ``data`` that share a segment id.
 
     .. math:: \text{out}[k] = \sum_{e : \text{segment\_ids}[e] = k} \text{data}[e]
@@ -147,44 +39,64 @@ def segment_sum(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> n
         data: ``(E, ...)`` one row per entry.
         segment_ids: ``(E,)`` ints in ``[0, num_segments)``, any order.
         num_segments: number of output rows.
+        indptr: optional hint, as PyG's ``ptr``: the ``(num_segments + 1,)`` CSR
+            offsets of *sorted* ``segment_ids`` (``graph.indptr`` for
+            ``graph.receivers``). Lets big inputs skip a sort; same result.
 
     Returns:
         ``(num_segments, ...)``; 0 for a segment with no entries.
     """
-    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
-    if order is not None:
-        data = np.take(data, order, axis=0)
-    return _sum_sorted(data, indptr)
+    data, segment_ids, num_segments, indptr = _check_segments(
+        data, segment_ids, num_segments, indptr, count_bools=True
+    )
+    if data.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+        return _kernels.segment_sum(data, segment_ids, num_segments, indptr)
+    out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
+    np.add.at(out, segment_ids, data)  # out[segment_ids[e]] += data[e], for every e
+    return out
 
 
-def segment_max(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
-    """Max of the rows of ``data`` that share a segment id: ``(num_segments, ...)``.
+def segment_max(
+    data: ArrayLike, segment_ids: ArrayLike, num_segments: int, indptr: ArrayLike | None = None
+) -> np.ndarray:
+    r"""Max of the rows of ``data`` that share a segment id: ``(num_segments, ...)``.
+
+    .. math:: \text{out}[k] = \max_{e : \text{segment\_ids}[e] = k} \text{data}[e]
 
     An empty segment gives 0 (as PyG's ``scatter(..., reduce="max")``), not -inf.
+    Arguments as :func:`segment_sum`.
     """
-    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
-    if order is not None:
-        data = np.take(data, order, axis=0)
-    return _max_sorted(data, indptr)
+    data, segment_ids, num_segments, indptr = _check_segments(
+        data, segment_ids, num_segments, indptr
+    )
+    if data.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+        return _kernels.segment_max(data, segment_ids, num_segments, indptr)
+    out = np.full((num_segments, *data.shape[1:]), _lowest(data.dtype), dtype=data.dtype)
+    np.maximum.at(out, segment_ids, data)  # out[segment_ids[e]] = max(out[...], data[e])
+    out[np.bincount(segment_ids, minlength=num_segments) == 0] = 0  # empty segment: 0
+    return out
 
 
-def segment_mean(data: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
+def segment_mean(
+    data: ArrayLike, segment_ids: ArrayLike, num_segments: int, indptr: ArrayLike | None = None
+) -> np.ndarray:
     r"""Mean of the rows of ``data`` that share a segment id; 0 for an empty segment.
 
     .. math:: \text{out}[k] = \frac{1}{c_k} \sum_{e : \text{ids}[e] = k} \text{data}[e],
         \qquad c_k = |\{e : \text{ids}[e] = k\}|
+
+    Arguments as :func:`segment_sum`; integer data gives a float64 mean.
     """
-    data, _, _, order, indptr = _check_segments(data, segment_ids, num_segments)
-    if order is not None:
-        data = np.take(data, order, axis=0)
-    if data.dtype.kind != "f":
-        data = data.astype(np.float64)
-    total = _sum_sorted(data, indptr)
-    count = np.maximum(np.diff(indptr), 1).astype(data.dtype)
-    return total / count.reshape(-1, *([1] * (data.ndim - 1)))
+    total = segment_sum(data, segment_ids, num_segments, indptr)
+    if total.dtype.kind != "f":
+        total = total.astype(np.float64)
+    count = np.bincount(as_index_array(segment_ids, "segment_ids"), minlength=num_segments)
+    return total / np.maximum(count, 1).astype(total.dtype).reshape(-1, *[1] * (total.ndim - 1))
 
 
-def segment_softmax(logits: ArrayLike, segment_ids: ArrayLike, num_segments: int) -> np.ndarray:
+def segment_softmax(
+    logits: ArrayLike, segment_ids: ArrayLike, num_segments: int, indptr: ArrayLike | None = None
+) -> np.ndarray:
     r"""Softmax over the entries of each segment (over each receiver's incoming edges).
 
     .. math:: \alpha_e = \frac{\exp(e_e - m_k)}{\sum_{e' : \text{ids}[e'] = k} \exp(e_{e'} - m_k)},
@@ -197,33 +109,24 @@ def segment_softmax(logits: ArrayLike, segment_ids: ArrayLike, num_segments: int
         logits: ``(E,)`` or ``(E, H)`` real scores; ``-inf`` means "masked out".
         segment_ids: ``(E,)`` ints in ``[0, num_segments)``, any order.
         num_segments: number of segments (nodes).
+        indptr: optional CSR offsets of sorted ``segment_ids``, as PyG's
+            ``softmax(src, index, ptr)``; e.g. ``graph.indptr``.
 
     Returns:
         ``alpha``, same shape and dtype as ``logits``, summing to 1 over every
         segment that has at least one finite logit (an all-masked segment gives 0).
     """
-    logits = as_float_array(logits, "logits", finite=False)
-    if logits.ndim not in (1, 2):
-        raise ValueError(f"logits must be (E,) or (E, H), got shape {logits.shape}")
-    if np.isnan(logits).any() or np.isposinf(logits).any():
-        raise ValueError(f"logits contains NaN or +inf (shape {logits.shape})")
-    logits, ids, _, order, indptr = _check_segments(logits, segment_ids, num_segments, "logits")
-    if order is not None:  # compute in sorted order, then put the result back
-        out = np.empty_like(logits)
-        out[order] = _softmax_sorted(np.take(logits, order, axis=0), indptr)
-        return out
-    return _softmax_sorted(logits, indptr)
-
-
-def _softmax_sorted(logits: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """``segment_softmax`` for edges already sorted by segment (CSR offsets ``indptr``)."""
-    counts = np.diff(indptr)
-    m = _max_sorted(logits, indptr)
-    m[~np.isfinite(m)] = 0  # an all -inf segment: exp(-inf - 0) = 0, no NaN
-    e = np.exp(logits - np.repeat(m, counts, axis=0))
-    s = _sum_sorted(e, indptr)
-    s[s == 0] = 1
-    return e / np.repeat(s, counts, axis=0)
+    logits, segment_ids, num_segments, indptr = _check_logits(
+        logits, segment_ids, num_segments, indptr
+    )
+    if logits.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+        return _kernels.segment_softmax(logits, segment_ids, num_segments, indptr)
+    m = segment_max(logits, segment_ids, num_segments)  # 1. the max of each segment
+    m[~np.isfinite(m)] = 0  # (a segment of only -inf: keep exp(-inf - 0) = 0)
+    e = np.exp(logits - m[segment_ids])  # 2. subtract it and exponentiate
+    total = segment_sum(e, segment_ids, num_segments)  # 3. sum each segment
+    total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
+    return e / total[segment_ids]  # and divide
 
 
 def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
@@ -237,10 +140,70 @@ def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
 
     Returns:
         ``(num_nodes, ...)``; 0 at a node without incoming edges.
-
-    Same result as ``segment_sum(messages, graph.receivers, graph.num_nodes)``,
-    but it uses the offsets the graph stored when it was built.
     """
+    messages = _check_messages(graph, messages)
+    return segment_sum(messages, graph.receivers, graph.num_nodes, indptr=graph.indptr)
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _lowest(dtype: np.dtype):
+    """The smallest value of ``dtype``: where a running maximum starts."""
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+def _check_segments(
+    data, segment_ids, num_segments, indptr, data_name: str = "data", count_bools: bool = False
+):
+    """Validate a (data, ids, n, indptr) quadruple; return it as arrays and an int.
+
+    ``count_bools``: boolean data becomes int64, so that a sum counts the Trues.
+    """
+    __tracebackhide__ = True
+    num_segments = as_count(num_segments, "num_segments")
+    ids = as_index_array(segment_ids, "segment_ids")
+    data = np.asarray(data)
+    if data.ndim == 0 or data.shape[0] != ids.shape[0]:
+        raise ValueError(
+            f"{data_name} has shape {data.shape} but segment_ids has {ids.shape[0]} entries; "
+            f"{data_name} needs one row per entry"
+        )
+    if count_bools and data.dtype == bool:
+        data = data.astype(np.int64)
+    # One pass for both bounds: seen as unsigned, a negative id is huge (two's complement).
+    if ids.size and ids.view(np.uint64).max() >= num_segments:
+        bad = ids[(ids < 0) | (ids >= num_segments)][0]
+        raise ValueError(
+            f"segment_ids contains {bad}, out of range for num_segments={num_segments}"
+        )
+    if indptr is not None:
+        indptr = as_index_array(indptr, "indptr")
+        if indptr.shape != (num_segments + 1,) or indptr[-1] != ids.shape[0]:
+            raise ValueError(
+                f"indptr has shape {indptr.shape} (ends at {indptr[-1] if indptr.size else None})"
+                f" but must be the ({num_segments + 1},) CSR offsets of {ids.shape[0]} sorted "
+                f"segment_ids, e.g. graph.indptr"
+            )
+    return data, ids, num_segments, indptr
+
+
+def _check_logits(logits, segment_ids, num_segments, indptr):
+    __tracebackhide__ = True
+    logits = as_float_array(logits, "logits", finite=False)
+    if logits.ndim not in (1, 2):
+        raise ValueError(f"logits must be (E,) or (E, H), got shape {logits.shape}")
+    if not (logits < np.inf).all():  # one pass: False for NaN and for +inf
+        raise ValueError(f"logits contains NaN or +inf (shape {logits.shape})")
+    return _check_segments(logits, segment_ids, num_segments, indptr, "logits")
+
+
+def _check_messages(graph, messages) -> np.ndarray:
+    __tracebackhide__ = True
     check_graph(graph)
     messages = np.asarray(messages)
     if messages.ndim == 0 or messages.shape[0] != graph.num_edges:
@@ -248,4 +211,4 @@ def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
             f"messages has shape {messages.shape} but the graph has {graph.num_edges} edges; "
             f"messages needs one row per edge"
         )
-    return _sum_sorted(messages, graph.indptr, graph.degree_buckets)
+    return messages

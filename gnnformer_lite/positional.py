@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import as_count, check_graph
+from ._checks import as_count
+from .graphs import check_graph
 
 if TYPE_CHECKING:
     from .graphs import Graph

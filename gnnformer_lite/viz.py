@@ -28,8 +28,8 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_float_array, check_graph
-from .graphs import add_self_loops, window_graph
+from ._checks import as_count, as_float_array
+from .graphs import add_self_loops, check_graph, window_graph
 from .layers import gat_layer, init_gat_layer, init_transformer_layer, transformer_layer
 from .sentences import sentence_graphs
 

@@ -83,7 +83,32 @@ BAD = [
         "gnn_params_not_dict",
         lambda: gl.gnn_layer([GNN["U"]], H4, G4),
         TypeError,
-        r"params must be a dict of arrays, got list",
+        r"params must be a dict of arrays \(made by init_gnn_layer\), got list of length 1",
+    ),
+    (
+        "gnn_arguments_swapped",
+        lambda: gl.gnn_layer(H4, GNN, G4),
+        TypeError,
+        r"params must be a dict of arrays \(made by init_gnn_layer\), got ndarray of shape "
+        r"\(4, 6\).*The order is gnn_layer\(params, h, graph\)",
+    ),
+    (
+        "mha_arguments_swapped",
+        lambda: gl.multi_head_attention(H4, MHA, num_heads=2),
+        TypeError,
+        r"The order is multi_head_attention\(params, h, graph\)",
+    ),
+    (
+        "feed_forward_arguments_swapped",
+        lambda: gl.feed_forward(H4, {"W1": 1}),
+        TypeError,
+        r"params must be a dict of arrays \(W1, b1, W2, b2\).*feed_forward\(params, x\)",
+    ),
+    (
+        "h_is_a_params_dict",
+        lambda: gl.layer_norm(GNN, np.ones(6), np.zeros(6)),
+        TypeError,
+        r"x must be a real-valued array, got dtype object; it looks like a params dict",
     ),
     (
         "gat_W_shape",
