@@ -8,6 +8,22 @@ Two layouts, chosen by whether you pass ``words``:
 - **spring layout** (no ``words``): networkx's force-directed layout with a
   fixed seed, nodes labelled by index. For small graphs (``n < 500``).
 
+One convention for the edges, in both layouts:
+
+- :func:`draw_graph` draws the *structure*. A two-way pair j -> i, i -> j is one
+  arc (one line in the spring layout) with an arrow head at both ends; a one-way
+  edge j -> i has one head, at the receiver i; a self loop i -> i is a ring.
+  ``highlight=i`` draws i's incoming edges dark and red over a faint picture of
+  the rest.
+- :func:`draw_attention` draws *weights*, and the two directions of a pair carry
+  different weights, so every edge j -> i is drawn on its own with one head, at
+  the receiver i, its width and opacity following its weight. In the sentence
+  layout rightward edges (j < i) are arcs above the words and leftward edges
+  (j > i) arcs below them; in the spring layout every edge is a curved arrow, so
+  that j -> i and i -> j bend apart. ``top_k=k`` keeps each receiver's k strongest
+  incoming edges, ``receiver=i`` only i's incoming edges, labelled with their
+  weights: the way to read one weight on a dense graph.
+
 Every function draws into ``ax`` (or a new figure sized to the picture when
 ``ax`` is None), returns the Axes, and never calls ``plt.show()``. Nothing is
 random except the seeded spring layout, so a notebook draws the same picture on
@@ -39,6 +55,9 @@ if TYPE_CHECKING:
 NODE_COLOR = "#d6e6f5"  # light blue: words and nodes
 EDGE_COLOR = "0.3"  # dark grey: edges of draw_graph
 ATTENTION_COLOR = "C0"  # blue: edges of draw_attention
+HIGHLIGHT_COLOR = "C3"  # red: the highlighted edges of draw_graph
+FAINT_COLOR = "0.82"  # light grey: the other edges when some are highlighted
+RECEIVER_COLOR = "#f6b26b"  # orange: the highlighted node / the receiver
 
 #: rcParams of every notebook (on top of matplotlib's default style).
 NOTEBOOK_RC = {
@@ -113,17 +132,23 @@ def draw_graph(
     title: str | None = None,
     node_color=None,
     cmap: str = "coolwarm",
+    highlight: int | None = None,
 ) -> Axes:
     """Draw a graph: as arcs over a sentence if ``words`` are given, else as a spring layout.
 
-    With ``words`` (one per node): the words sit left to right on a line and every
-    edge is an arc above them. A pair of edges j -> i and i -> j is one arc with an
+    In both layouts a pair of edges j -> i and i -> j is one arc (or line) with an
     arrow head at both ends; a one-way edge j -> i has one head, at the receiver i.
-    A self loop i -> i is a small ring just above word i.
+
+    With ``words`` (one per node): the words sit left to right on a line and every
+    edge is an arc above them. A self loop i -> i is a small ring just above word i.
 
     Without ``words``: networkx's spring layout (``seed=0``), nodes labelled
-    ``0 .. n-1``; a pair of edges is one plain line (an undirected edge), a
-    one-way edge an arrow, a self loop a ring around the node.
+    ``0 .. n-1``; a self loop is a ring around the node.
+
+    With ``highlight=i``: every edge is drawn faint, then i's incoming edges
+    j -> i (its neighbourhood N(i), self loop included) dark red with one head at
+    i, and node i is coloured orange (unless ``node_color`` is given). This is the
+    way to read one node's neighbours on a dense graph.
 
     Args:
         graph: a ``Graph`` on ``n`` nodes.
@@ -134,44 +159,73 @@ def draw_graph(
             array of numbers (e.g. an eigenvector), mapped through ``cmap`` with
             0 in the middle so that the sign shows.
         cmap: colour map for numeric ``node_color``.
+        highlight: a node index ``0 <= i < n`` whose incoming edges stand out, or None.
 
     Returns:
         The Axes.
     """
     check_graph(graph)
     labels = _check_words(words, graph.num_nodes)
+    target = _check_node(highlight, graph.num_nodes, "highlight")
+    if node_color is None and target is not None:
+        node_color = [RECEIVER_COLOR if k == target else NODE_COLOR for k in range(graph.num_nodes)]
     colors = _node_colors(node_color, graph.num_nodes, cmap)
+    color = EDGE_COLOR if target is None else FAINT_COLOR
     if labels is not None:
-        ax = _graph_on_sentence(ax, graph, labels, colors)
+        ax = _graph_on_sentence(ax, graph, labels, colors, color, target)
     else:
-        ax = _graph_on_spring(ax, graph, colors)
+        ax = _graph_on_spring(ax, graph, colors, color, target)
     _finish(ax, title)
     return ax
 
 
-def _graph_on_sentence(ax, graph, labels: list[str], colors: np.ndarray) -> Axes:
+def _graph_on_sentence(ax, graph, labels, colors, color, target) -> Axes:
     pairs, one_way, loops = _edge_groups(graph)
     ax = _sentence_axes(ax, labels, pairs + one_way, foot=_FOOT, below=False)
     _draw_words(ax, labels, colors, y=0.0, va="top")
     n = graph.num_nodes
     for j, i in pairs:
-        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="<|-|>", color=EDGE_COLOR, lw=1.0)
+        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="<|-|>", color=color, lw=1.0)
     for j, i in one_way:
-        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="-|>", color=EDGE_COLOR, lw=1.0)
-    _add_rings(ax, _above(loops, _FOOT + _RING_LIFT), _SMALL_RING, EDGE_COLOR, lw=1.2)
+        _add_arc(ax, j, i, n, y0=_FOOT, arrowstyle="-|>", color=color, lw=1.0)
+    ring_colors = _ring_colors(loops, target, color)
+    _add_rings(ax, _above(loops, _FOOT + _RING_LIFT), _SMALL_RING, ring_colors, lw=1.2)
+    for j in _incoming(graph, target):  # drawn last, on top of the faint arcs
+        _add_arc(ax, j, target, n, y0=_FOOT, arrowstyle="-|>", **_HIGHLIGHT_STYLE)
     return ax
 
 
-def _graph_on_spring(ax, graph, colors: np.ndarray) -> Axes:
+def _graph_on_spring(ax, graph, colors, color, target) -> Axes:
     pairs, one_way, loops = _edge_groups(graph)
     ax, pos = _spring_axes(ax, graph)
     _draw_nodes(ax, pos, colors)
     for j, i in pairs:
-        _add_line(ax, pos, j, i, arrowstyle="-", color=EDGE_COLOR, lw=1.0)
+        _add_line(ax, pos, j, i, arrowstyle="<|-|>", color=color, lw=1.0)
     for j, i in one_way:
-        _add_line(ax, pos, j, i, arrowstyle="-|>", color=EDGE_COLOR, lw=1.0)
-    _add_rings(ax, pos[loops], _BIG_RING, EDGE_COLOR, lw=1.2)
+        _add_line(ax, pos, j, i, arrowstyle="-|>", color=color, lw=1.0)
+    _add_rings(ax, pos[loops], _BIG_RING, _ring_colors(loops, target, color), lw=1.2)
+    for j in _incoming(graph, target):
+        _add_line(ax, pos, j, target, arrowstyle="-|>", **_HIGHLIGHT_STYLE)
     return ax
+
+
+_HIGHLIGHT_STYLE = {"color": HIGHLIGHT_COLOR, "lw": 1.8, "zorder": 2.5}
+
+
+def _incoming(graph, target: int | None) -> list[int]:
+    """The senders j != target of the edges j -> target (none if target is None)."""
+    if target is None:
+        return []
+    senders = graph.senders[graph.receivers == target]
+    return senders[senders != target].tolist()
+
+
+def _ring_colors(loops: list[int], target: int | None, color) -> np.ndarray:
+    """``(L, 4)`` ring colours: ``color``, except the highlighted node's loop."""
+    colors = np.tile(to_rgba(color), (len(loops), 1))
+    if target is not None:
+        colors[np.asarray(loops, dtype=np.int64) == target] = to_rgba(HIGHLIGHT_COLOR)
+    return colors
 
 
 def draw_attention(
@@ -182,6 +236,8 @@ def draw_attention(
     ax: Axes | None = None,
     *,
     title: str | None = None,
+    top_k: int | None = None,
+    receiver: int | None = None,
 ) -> Axes:
     """Draw the attention weights of one head along the edges of ``graph``.
 
@@ -196,6 +252,16 @@ def draw_attention(
     are rings above the words. Without ``words``: the spring layout of
     :func:`draw_graph`, each direction of a pair a separate curved arrow.
 
+    On a dense graph (the complete graph has n^2 edges) no single weight can be
+    read; two options draw only the edges that matter:
+
+    - ``top_k=k``: only each receiver's ``k`` strongest incoming edges (self loop
+      included; ties go to the earlier edge in the graph's order);
+    - ``receiver=i``: only the edges j -> i into node ``i`` (coloured orange), each
+      labelled with its weight to 2 decimals; width and opacity then run from 0.25
+      (weight 0) to 1 (the largest weight drawn), so that every labelled edge shows.
+      With ``top_k`` too: i's ``k`` strongest.
+
     Args:
         graph: a ``Graph`` with ``E`` edges.
         alpha: ``(E, H)`` or ``(E,)`` non-negative weights in the graph's edge
@@ -204,6 +270,8 @@ def draw_attention(
         head: which head to draw, ``0 <= head < H``.
         ax: the Axes to draw into; None makes a new figure.
         title: the Axes title.
+        top_k: draw only each receiver's ``top_k >= 1`` strongest incoming edges.
+        receiver: draw only the incoming edges of node ``0 <= receiver < n``, labelled.
 
     Returns:
         The Axes.
@@ -211,49 +279,105 @@ def draw_attention(
     check_graph(graph)
     weights = _check_alpha(alpha, graph, head)
     labels = _check_words(words, graph.num_nodes)
-    top = weights.max(initial=0.0)
-    strength = weights / top if top > 0 else weights  # (E,) in [0, 1]
+    keep = _kept_edges(graph, weights, top_k, receiver)
+    top = weights[keep].max(initial=0.0)
+    strength = weights / top if top > 0 else weights  # (E,) in [0, 1] on the kept edges
+    if receiver is not None:  # every labelled edge stays visible, however weak
+        strength = _LABELLED_FLOOR + (1 - _LABELLED_FLOOR) * strength
+    values = weights if receiver is not None else None  # label the edges with their weights
+    colors = _node_colors(None, graph.num_nodes)
+    if receiver is not None:
+        colors[receiver] = to_rgba(RECEIVER_COLOR)
     if labels is not None:
-        ax = _attention_on_sentence(ax, graph, labels, strength)
+        ax = _attention_on_sentence(ax, graph, labels, colors, strength, keep, values)
     else:
-        ax = _attention_on_spring(ax, graph, strength)
+        ax = _attention_on_spring(ax, graph, colors, strength, keep, values)
     _finish(ax, title)
     return ax
 
 
-def _attention_on_sentence(ax, graph, labels: list[str], strength: np.ndarray) -> Axes:
-    edges, loops = _edges_and_loops(graph)
+def _kept_edges(graph, weights: np.ndarray, top_k, receiver) -> np.ndarray:
+    """``(E,)`` bool: the edges to draw; checks ``top_k`` and ``receiver``."""
+    keep = np.ones(graph.num_edges, dtype=bool)
+    if receiver is not None:
+        keep &= graph.receivers == _check_node(receiver, graph.num_nodes, "receiver")
+    if top_k is not None:
+        k = as_count(top_k, "top_k")
+        if k < 1:
+            raise ValueError(f"top_k must be >= 1 (edges kept per receiver), got {k}")
+        order = np.lexsort((-weights, graph.receivers))  # by receiver, strongest first
+        rank = np.empty(graph.num_edges, dtype=np.int64)
+        rank[order] = np.arange(graph.num_edges) - graph.indptr[graph.receivers[order]]
+        keep &= rank < k
+    return keep
+
+
+def _attention_on_sentence(ax, graph, labels, colors, strength, keep, values) -> Axes:
+    edges, loops = _edges_and_loops(graph, keep)
     pairs = [(j, i) for _, j, i in edges]
     ax = _sentence_axes(ax, labels, pairs, foot=_MID_FOOT, below=any(j > i for j, i in pairs))
-    _draw_words(ax, labels, _node_colors(None, graph.num_nodes), y=0.0, va="center")
+    _draw_words(ax, labels, colors, y=0.0, va="center")
+    n = graph.num_nodes
     for e, j, i in edges:
         y0 = _MID_FOOT if j < i else -_MID_FOOT  # rightward above, leftward below
-        _add_arc(
-            ax, j, i, graph.num_nodes, y0=y0, arrowstyle="-|>", **_attention_style(strength[e])
-        )
+        _add_arc(ax, j, i, n, y0=y0, arrowstyle="-|>", **_attention_style(strength[e]))
+        if values is not None:
+            x0, x1 = j + _foot_offset(j, i, n), i + _foot_offset(i, j, n)
+            peak = y0 + np.sign(y0) * _arc_height(abs(i - j))  # the arc's highest point
+            _add_weight_label(ax, (x0 + x1) / 2, peak, values[e])
     ring_xy = _above([i for _, i in loops], _MID_FOOT + _RING_LIFT)
     _add_attention_rings(ax, ring_xy, _SMALL_RING, strength[[e for e, _ in loops]])
+    if values is not None:
+        for (e, _), (x, y) in zip(loops, ring_xy, strict=True):
+            _add_weight_label(ax, x, y + 0.17, values[e])
     note = "arcs above: j → i with j < i (rightward);  below: j > i (leftward)"
     ax.text(-0.5, ax.get_ylim()[0], note, fontsize=7, color="0.45", va="bottom")
     return ax
 
 
-def _attention_on_spring(ax, graph, strength: np.ndarray) -> Axes:
-    edges, loops = _edges_and_loops(graph)
+def _attention_on_spring(ax, graph, colors, strength, keep, values) -> Axes:
+    edges, loops = _edges_and_loops(graph, keep)
     ax, pos = _spring_axes(ax, graph)
-    _draw_nodes(ax, pos, _node_colors(None, graph.num_nodes))
+    _draw_nodes(ax, pos, colors)
     for e, j, i in edges:  # curved, so that j -> i and i -> j do not overlap
-        _add_line(ax, pos, j, i, arrowstyle="-|>", rad=0.15, **_attention_style(strength[e]))
+        _add_line(ax, pos, j, i, arrowstyle="-|>", rad=_CURVE, **_attention_style(strength[e]))
+        if values is not None:
+            (xj, yj), (xi, yi) = pos[j], pos[i]  # the middle of the arc3 curve
+            x, y = (xj + xi) / 2 + _CURVE / 2 * (yi - yj), (yj + yi) / 2 - _CURVE / 2 * (xi - xj)
+            _add_weight_label(ax, x, y, values[e])
     ring_xy = pos[[i for _, i in loops]]
     _add_attention_rings(ax, ring_xy, _BIG_RING, strength[[e for e, _ in loops]])
+    if values is not None:
+        for (e, _), (x, y) in zip(loops, ring_xy, strict=True):
+            ax.annotate(
+                f"{values[e]:.2f}",
+                (x, y),
+                xytext=(0, 16),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                bbox=_LABEL_BOX,
+                zorder=5,
+            )
     return ax
 
 
-def _edges_and_loops(graph) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
-    """``[(e, j, i), ...]`` for the edges j -> i with j != i, and ``[(e, i), ...]`` for loops."""
+_LABELLED_FLOOR = 0.25  # draw_attention(receiver=i): the weakest edge's opacity and width share
+_CURVE = 0.15  # draw_attention's spring layout: the arc3 bend of every edge
+_LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+
+
+def _add_weight_label(ax: Axes, x: float, y: float, value: float) -> None:
+    ax.text(x, y, f"{value:.2f}", ha="center", va="center", fontsize=7, bbox=_LABEL_BOX, zorder=5)
+
+
+def _edges_and_loops(graph, keep: np.ndarray) -> tuple[list, list]:
+    """``[(e, j, i), ...]`` for the kept edges j -> i with j != i, ``[(e, i), ...]`` for loops."""
     s, r = graph.senders.tolist(), graph.receivers.tolist()
-    edges = [(e, j, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if j != i]
-    loops = [(e, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if j == i]
+    kept = [(e, j, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if keep[e]]
+    edges = [(e, j, i) for e, j, i in kept if j != i]
+    loops = [(e, i) for e, j, i in kept if j == i]
     return edges, loops
 
 
@@ -341,6 +465,20 @@ def _check_words(words, n: int, owner: str | None = None) -> list[str] | None:
         owner = owner or f"the graph, which has n={n} nodes"
         raise ValueError(f"words has {len(labels)} entries but needs one per node of {owner}")
     return labels
+
+
+def _check_node(node, n: int, name: str) -> int | None:
+    """``node`` as a node index ``0 <= node < n`` (None stays None)."""
+    if node is None:
+        return None
+    if isinstance(node, bool | np.bool_) or not isinstance(node, int | np.integer):
+        raise TypeError(
+            f"{name} must be a node index (an int, e.g. words.index('sat')), "
+            f"got {type(node).__name__} {node!r}"
+        )
+    if not 0 <= node < n:
+        raise ValueError(f"{name}={node} is out of range for a graph of n={n} nodes")
+    return int(node)
 
 
 def _check_alpha(alpha, graph, head) -> np.ndarray:
@@ -431,7 +569,7 @@ def _add_arc(ax: Axes, a: int, b: int, n: int, *, y0: float, **style) -> None:
         [(x0, y0), ((x0 + x1) / 2, y0 + 2 * peak), (x1, y0)],
         [Path.MOVETO, Path.CURVE3, Path.CURVE3],
     )
-    ax.add_patch(FancyArrowPatch(path=path, mutation_scale=7, zorder=2, **style))
+    ax.add_patch(FancyArrowPatch(path=path, mutation_scale=7, **{"zorder": 2, **style}))
 
 
 def _sentence_axes(ax, labels, edges, *, foot: float, below: bool) -> Axes:
@@ -516,8 +654,7 @@ def _add_line(ax: Axes, pos: np.ndarray, j: int, i: int, *, rad: float = 0.0, **
             shrinkA=_NODE_RADIUS + 1,
             shrinkB=_NODE_RADIUS + 1,
             mutation_scale=10,
-            zorder=2,
-            **style,
+            **{"zorder": 2, **style},
         )
     )
 
@@ -525,10 +662,18 @@ def _add_line(ax: Axes, pos: np.ndarray, j: int, i: int, *, rad: float = 0.0, **
 # --------------------------------------------------------------------------- both layouts
 
 
-def _add_rings(ax: Axes, xy: np.ndarray, size: float, color, *, lw, opacity=1.0) -> None:
-    """Self loops as open rings centred at ``xy: (L, 2)``, line width ``lw`` (scalar or (L,))."""
-    edge_colors = np.tile(to_rgba(color), (len(xy), 1))
-    edge_colors[:, 3] = opacity
+def _add_rings(ax: Axes, xy: np.ndarray, size: float, color, *, lw, opacity=None) -> None:
+    """Self loops as open rings centred at ``xy: (L, 2)``, line width ``lw`` (scalar or (L,)).
+
+    ``color`` is one colour or ``(L, 4)`` RGBA colours; ``opacity`` (scalar or (L,)) replaces
+    their alpha.
+    """
+    if isinstance(color, np.ndarray) and color.ndim == 2:
+        edge_colors = color.copy()
+    else:
+        edge_colors = np.tile(to_rgba(color), (len(xy), 1))
+    if opacity is not None:
+        edge_colors[:, 3] = opacity
     rings = ax.scatter(
         xy[:, 0],
         xy[:, 1],

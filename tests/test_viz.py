@@ -226,7 +226,7 @@ def test_draw_graph_karate_club_is_labelled_and_reproducible(no_show):
     ax = gl.draw_graph(karate, title="karate")
     assert texts(ax) == [str(k) for k in range(34)]
     assert len(arrows(ax)) == 78  # one line per undirected edge
-    assert all(isinstance(p.get_arrowstyle(), ArrowStyle.Curve) for p in arrows(ax))
+    assert all(isinstance(p.get_arrowstyle(), ArrowStyle.CurveFilledAB) for p in arrows(ax))
     first = ax.collections[0].get_offsets().copy()
     again = gl.draw_graph(karate).collections[0].get_offsets()
     np.testing.assert_array_equal(first, again)  # seeded layout
@@ -253,6 +253,61 @@ def test_draw_graph_any_graph_draws_each_edge_once(graph):
         assert len(arrows(ax)) == expected
         assert len(rings(ax)) == loops
         plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("words", [None, list("abc")])
+def test_draw_graph_pair_has_two_heads_one_way_edge_one_in_both_layouts(words):
+    graph = gl.Graph([0, 1, 1], [1, 0, 2], 3)  # 0 <-> 1 and 1 -> 2
+    styles = [type(p.get_arrowstyle()) for p in arrows(gl.draw_graph(graph, words))]
+    assert sorted(s.__name__ for s in styles) == ["CurveFilledAB", "CurveFilledB"]
+
+
+# --- draw_graph: highlight -------------------------------------------------------------------
+
+
+def is_red(color) -> bool:
+    return np.allclose(matplotlib.colors.to_rgba(color), matplotlib.colors.to_rgba("C3"))
+
+
+@pytest.mark.parametrize("words", [None, list("abcd")])
+def test_draw_graph_highlight_draws_the_incoming_edges_on_top_of_a_faint_graph(words):
+    graph = gl.causal_graph(4)  # node 2 hears 0, 1 and itself
+    ax = gl.draw_graph(graph, words, highlight=2)
+    red = [p for p in arrows(ax) if is_red(p.get_edgecolor())]
+    faint = [p for p in arrows(ax) if not is_red(p.get_edgecolor())]
+    assert len(faint) == 6  # the whole graph, faint
+    assert len(red) == 2  # 0 -> 2 and 1 -> 2, one head each, at the receiver
+    assert all(isinstance(p.get_arrowstyle(), ArrowStyle.CurveFilledB) for p in red)
+    assert all(p.get_zorder() > q.get_zorder() for p in red for q in faint)
+    ring_colors = [c for c in ax.collections if c.get_gid() == "self_loops"][0].get_edgecolors()
+    assert [is_red(c) for c in ring_colors] == [False, False, True, False]
+    if words is not None:
+        for arc in red:  # each ends at word 2 (the head sits at the receiver)
+            assert abs(arc_points(arc)[:, 0].max() - 2) < 0.5
+        box = ax.texts[2].get_bbox_patch().get_facecolor()
+        np.testing.assert_allclose(box, matplotlib.colors.to_rgba(gl.viz.RECEIVER_COLOR))
+
+
+def test_draw_graph_highlight_of_a_pair_and_a_lonely_node():
+    tree = gl.dependency_graph(HEADS)
+    sat = WORDS.index("sat")
+    ax = gl.draw_graph(tree, WORDS, highlight=sat)
+    assert sum(is_red(p.get_edgecolor()) for p in arrows(ax)) == tree.in_degree[sat]
+    ax = gl.draw_graph(gl.Graph([0], [1], 3), highlight=2)  # nobody talks to node 2
+    assert not any(is_red(p.get_edgecolor()) for p in arrows(ax))
+    ax = gl.draw_graph(gl.path_graph(3), node_color="black", highlight=1)  # colour wins
+    np.testing.assert_array_equal(ax.collections[0].get_facecolors()[:, :3], 0)
+
+
+def test_draw_graph_highlight_rejects_bad_nodes():
+    with pytest.raises(TypeError, match=r"highlight must be a node index .*words.index.* 'sat'"):
+        gl.draw_graph(gl.path_graph(N), WORDS, highlight="sat")
+    with pytest.raises(TypeError, match="highlight must be a node index"):
+        gl.draw_graph(gl.path_graph(N), WORDS, highlight=True)
+    with pytest.raises(ValueError, match=r"highlight=10 is out of range .* n=10 nodes"):
+        gl.draw_graph(gl.path_graph(N), WORDS, highlight=N)
+    with pytest.raises(ValueError, match=r"highlight=-1 is out of range"):
+        gl.draw_graph(gl.path_graph(N), highlight=-1)
 
 
 # --- draw_attention -------------------------------------------------------------------------
@@ -338,6 +393,100 @@ def test_draw_attention_rejects_bad_inputs():
         gl.draw_attention(graph, np.full(9, np.nan))
     with pytest.raises(ValueError, match=r"words has 2 entries .* n=3"):
         gl.draw_attention(graph, np.ones(9), ["a", "b"])
+
+
+# --- draw_attention: top_k and receiver ---------------------------------------------------------
+
+
+def drawn_opacities(ax: Axes) -> np.ndarray:
+    """The opacity of every drawn edge: arcs, then self-loop rings."""
+    ring = [c for c in ax.collections if c.get_gid() == "self_loops"][0]
+    return np.concatenate([[p.get_alpha() for p in arrows(ax)], ring.get_edgecolors()[:, 3]])
+
+
+@pytest.mark.parametrize("words", [None, WORDS])
+def test_draw_attention_top_k_keeps_each_receivers_strongest_edges(words):
+    graph = gl.complete_graph(N)
+    alpha = attention(graph, heads=2)
+    for k in (1, 3):
+        ax = gl.draw_attention(graph, alpha, words, head=1, top_k=k)
+        kept = []
+        for i in range(N):
+            into_i = np.flatnonzero(graph.receivers == i)
+            kept.extend(into_i[np.argsort(-alpha[into_i, 1])[:k]])
+        kept = np.array(kept)
+        assert len(arrows(ax)) + len(rings(ax)) == k * N
+        assert len(rings(ax)) == int((graph.senders[kept] == graph.receivers[kept]).sum())
+        expected = alpha[kept, 1] / alpha[:, 1].max()
+        np.testing.assert_allclose(np.sort(drawn_opacities(ax)), np.sort(expected))
+
+
+def test_draw_attention_top_k_breaks_ties_by_edge_order():
+    graph = gl.complete_graph(4)
+    ax = gl.draw_attention(graph, np.full(16, 0.25), list("abcd"), top_k=2)
+    # every receiver keeps its edges from senders 0 and 1: arcs 1->0, 0->1, 0->2, 1->2, 0->3, 1->3
+    assert len(arrows(ax)) == 6
+    np.testing.assert_array_equal(rings(ax)[:, 0], [0, 1])  # loops 0 -> 0 and 1 -> 1
+
+
+@given(graph=graphs())
+def test_draw_attention_top_k_draws_min_k_indegree_per_receiver(graph):
+    alpha = np.random.default_rng(0).random(graph.num_edges)
+    for k in (1, 2):
+        ax = gl.draw_attention(graph, alpha, top_k=k)
+        assert len(arrows(ax)) + len(rings(ax)) == np.minimum(graph.in_degree, k).sum()
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("words", [None, WORDS])
+def test_draw_attention_receiver_draws_and_labels_only_its_incoming_edges(words):
+    graph = gl.complete_graph(N)
+    alpha = attention(graph, heads=1)
+    sat = WORDS.index("sat")
+    ax = gl.draw_attention(graph, alpha, words, receiver=sat)
+    into = graph.receivers == sat
+    assert len(arrows(ax)) == N - 1 and len(rings(ax)) == 1
+    labels = [t for t in texts(ax) if t not in WORDS and not t.startswith("arcs")]
+    labels = labels[N:] if words is None else labels  # the spring layout labels nodes 0..n-1
+    assert sorted(labels) == sorted(f"{w:.2f}" for w in alpha[into, 0])
+    w = alpha[into, 0]
+    expected = 0.25 + 0.75 * w / w.max()  # scaled to the drawn edges, every one visible
+    np.testing.assert_allclose(np.sort(drawn_opacities(ax)), np.sort(expected))
+    colors = ax.collections[0].get_facecolors() if words is None else None
+    if colors is not None:
+        np.testing.assert_allclose(colors[sat], matplotlib.colors.to_rgba(gl.viz.RECEIVER_COLOR))
+
+
+def test_draw_attention_receiver_labels_sit_on_their_arcs():
+    graph = gl.complete_graph(3, self_loops=False)
+    alpha = np.array([0.2, 0.8, 0.4, 0.6, 0.3, 0.7])  # edges 1->0, 2->0, 0->1, 2->1, 0->2, 1->2
+    ax = gl.draw_attention(graph, alpha, list("abc"), receiver=1)
+    labels = {t.get_text(): t.get_position() for t in ax.texts[3:-1]}
+    assert set(labels) == {"0.40", "0.60"}
+    assert labels["0.40"][1] > 0 > labels["0.60"][1]  # 0 -> 1 above the line, 2 -> 1 below
+    assert 0 < labels["0.40"][0] < 1 < labels["0.60"][0] < 2
+
+
+def test_draw_attention_receiver_with_top_k():
+    graph = gl.complete_graph(N)
+    alpha = attention(graph, heads=1)
+    ax = gl.draw_attention(graph, alpha, WORDS, receiver=0, top_k=3)
+    strongest = np.sort(alpha[graph.receivers == 0, 0])[-3:]
+    assert len(arrows(ax)) + len(rings(ax)) == 3
+    assert sorted(texts(ax)[N:-1]) == sorted(f"{w:.2f}" for w in strongest)
+
+
+def test_draw_attention_rejects_bad_top_k_and_receiver():
+    graph = gl.complete_graph(3)
+    alpha = np.ones(9) / 3
+    with pytest.raises(ValueError, match=r"top_k must be >= 1 .* got 0"):
+        gl.draw_attention(graph, alpha, top_k=0)
+    with pytest.raises(TypeError, match="top_k must be an int, got float 1.5"):
+        gl.draw_attention(graph, alpha, top_k=1.5)
+    with pytest.raises(ValueError, match=r"receiver=3 is out of range for a graph of n=3 nodes"):
+        gl.draw_attention(graph, alpha, list("abc"), receiver=3)
+    with pytest.raises(TypeError, match=r"receiver must be a node index .*words.index"):
+        gl.draw_attention(graph, alpha, list("abc"), receiver="b")
 
 
 # --- attention_heatmap -------------------------------------------------------------------------
