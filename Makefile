@@ -9,7 +9,9 @@
 #   make test-site    build the site and check every page in headless Chromium
 #   make bench        run benchmarks/run.py
 #   make constraints  regenerate constraints.txt in throwaway venvs
-#   make numpy126     unit tests + notebooks again under NumPy 1.26.4 (in .venv-numpy126)
+#   make test-oldest  unit tests + notebooks on Python 3.10 and the oldest declared versions
+#   make test-py313   unit tests + notebooks on Python 3.13 (newest pins)
+#   make test-package build the wheel + sdist, twine check, quick start in a clean venv
 #   make clean        remove .venv and caches
 #
 # `setup` is idempotent: it re-installs only when pyproject.toml or constraints.txt changed.
@@ -47,7 +49,8 @@ define stage
 	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
 endef
 
-.PHONY: help setup test test-reference lab notebooks bench constraints numpy126 clean sync site test-site
+.PHONY: help setup test test-reference lab notebooks bench constraints clean sync site test-site
+.PHONY: test-oldest test-py313 test-matrix constraints-oldest test-package constraints-package
 
 help:
 	@sed -n 's/^# \{0,1\}\(  make .*\)/\1/p' Makefile
@@ -152,22 +155,80 @@ constraints:
 	$(PYTHON) scripts/make_constraints.py $(foreach p,$(ALT_PYTHONS),--alt-python $(p)) \
 	    $(foreach p,$(CHECK_PYTHONS),--check-python $(p))
 
-# ------------------------------------------------------------------------ numpy126
-# The oldest supported NumPy: same tests, same committed notebook outputs (Python <= 3.12).
-NP126 := .venv-numpy126
-numpy126:
-	test -x $(NP126)/bin/python || $(PYTHON) -m venv $(NP126)
-	grep -v '^numpy==' constraints.txt > $(NP126)/constraints.txt
-	$(NP126)/bin/python -m pip install --quiet -c $(NP126)/constraints.txt -e ".[test]" "numpy==1.26.4"
-	$(NP126)/bin/python -c "import numpy; print('NumPy', numpy.__version__)"
-	env PYTHONHASHSEED=0 $(NP126)/bin/python -m pytest -p no:cacheprovider -q \
-	    --ignore=tests/test_benchmarks.py tests/
-	env -u MPLBACKEND PYTHONHASHSEED=0 $(NP126)/bin/python -m pytest -p no:cacheprovider -q \
-	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+# ------------------------------------------------------------------ version matrix
+# `make test` uses the newest pins (constraints.txt) on $(PYTHON). The matrix repeats the unit
+# tests and strict nbval (the same committed outputs) in venvs of their own:
+#   test-oldest  Python 3.10 + the lower bounds of pyproject.toml (constraints-oldest.txt)
+#   test-py313   Python 3.13 + constraints.txt
+PY310 ?= $(call find_python,3.10)
+PY313 ?= $(call find_python,3.13)
+OLDEST := .venv-oldest
+PY313_VENV := .venv-py313
+MATRIX_TESTS = env PYTHONHASHSEED=0 $(1)/bin/python -m pytest -p no:cacheprovider -q tests/
+MATRIX_NBVAL = env -u MPLBACKEND PYTHONHASHSEED=0 $(1)/bin/python -m pytest -p no:cacheprovider \
+    -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+    --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/
+MATRIX_VERSIONS = $(1)/bin/python -c "import sys, numpy, matplotlib, networkx; \
+    print('==> Python', sys.version.split()[0], '| NumPy', numpy.__version__, \
+    '| matplotlib', matplotlib.__version__, '| networkx', networkx.__version__)"
+
+# $(call matrix_venv,VENV,PYTHON,CONSTRAINTS): (re-)create VENV and install .[test] pinned.
+define matrix_venv
+	@test -n "$(2)" || { echo "*** no interpreter for $(1): install that Python (pyenv)" >&2; exit 1; }
+	rm -rf $(1)
+	$(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -c $(3) -e ".[test]"
+	@touch $(1)/.installed
+endef
+
+$(OLDEST)/.installed: pyproject.toml constraints-oldest.txt
+	$(call matrix_venv,$(OLDEST),$(PY310),constraints-oldest.txt)
+
+$(PY313_VENV)/.installed: pyproject.toml constraints.txt
+	$(call matrix_venv,$(PY313_VENV),$(PY313),constraints.txt)
+
+test-oldest: $(OLDEST)/.installed
+	@$(call MATRIX_VERSIONS,$(OLDEST))
+	$(call MATRIX_TESTS,$(OLDEST))
+	$(call MATRIX_NBVAL,$(OLDEST))
+	@echo "==> make test-oldest: passed"
+
+test-py313: $(PY313_VENV)/.installed
+	@$(call MATRIX_VERSIONS,$(PY313_VENV))
+	$(call MATRIX_TESTS,$(PY313_VENV))
+	$(call MATRIX_NBVAL,$(PY313_VENV))
+	@echo "==> make test-py313: passed"
+
+test-matrix: test-oldest test-py313
+
+# Re-resolve constraints-oldest.txt (throwaway venv); then run `make test-oldest`.
+constraints-oldest:
+	@test -n "$(PY310)" || { echo "*** no Python 3.10 interpreter found (pyenv?)" >&2; exit 1; }
+	$(PYTHON) scripts/make_constraints_extra.py oldest --python $(PY310)
+
+# ------------------------------------------------------------------------- package
+# test-package: `python -m build` (sdist, then the wheel from it), `twine check --strict`,
+# the wheel installed in a clean venv running the quick start (tests/test_wheel.py).
+# build and twine (the `package` extra) go into .venv, pinned by constraints-package.txt.
+PKG_STAMP := $(VENV)/.installed-package
+
+$(PKG_STAMP): $(STAMP) constraints-package.txt
+	$(VPY) -m pip install --quiet -c constraints.txt -c constraints-package.txt -e ".[test,lab,package]"
+	@touch $@
+
+test-package: $(PKG_STAMP)
+	env GNNFORMER_TEST_PACKAGE=1 PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider -q \
+	    tests/test_wheel.py
+	@echo "==> make test-package: passed"
+
+# Re-resolve constraints-package.txt (throwaway venv of $(PYTHON)).
+constraints-package:
+	$(PYTHON) scripts/make_constraints_extra.py package --python $(PYTHON)
 
 # --------------------------------------------------------------------------- clean
 clean:
-	rm -rf $(VENV) $(NP126) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov \
-	    build dist *.egg-info docs/_build
+	rm -rf $(VENV) $(OLDEST) $(PY313_VENV) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* \
+	    htmlcov build dist *.egg-info docs/_build
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 	    -type d -prune -exec rm -rf {} +

@@ -31,7 +31,8 @@
   ``token_ids``, ``pad_batch``, ``karate_club``;
 - models of notebook 07 (forward, and a ``*_loss`` with the backward pass):
   ``node_classifier``, ``sentence_gnn``, ``sentence_transformer``, their ``init_*``,
-  ``sentence_graphs``, ``graph_batch``.
+  ``dataset_graphs``, ``graph_batch``;
+- your own sentence: ``sentence_graphs``, ``sentence_words``, and its plot ``draw_layers``.
 """
 
 from .attention import (
@@ -103,6 +104,7 @@ from .message_passing import (
     segment_sum,
 )
 from .models import (
+    dataset_graphs,
     graph_batch,
     init_node_classifier,
     init_sentence_gnn,
@@ -111,11 +113,11 @@ from .models import (
     node_classifier_loss,
     sentence_gnn,
     sentence_gnn_loss,
-    sentence_graphs,
     sentence_transformer,
     sentence_transformer_loss,
 )
 from .positional import laplacian_encoding, sinusoidal_encoding
+from .sentences import sentence_graphs, sentence_words
 from .training import (
     adam_update,
     blas_threads,
@@ -135,7 +137,7 @@ from .training import (
 
 # The plots need matplotlib, which takes longer to import than all the maths together:
 # ``viz`` is imported the first time one of its names is used (PEP 562).
-_VIZ_NAMES = ("attention_heatmap", "draw_attention", "draw_graph", "setup_notebook")
+_VIZ_NAMES = ("attention_heatmap", "draw_attention", "draw_graph", "draw_layers", "setup_notebook")
 
 
 def __getattr__(name: str):
@@ -153,6 +155,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "dataset_graphs",
     "Graph",
     "add_self_loops",
     "agreement_dataset",
@@ -167,6 +170,7 @@ __all__ = [
     "dilated_graph",
     "draw_attention",
     "draw_graph",
+    "draw_layers",
     "edge_weights_to_dense",
     "elu",
     "example_sentence",
@@ -197,6 +201,8 @@ __all__ = [
     "segment_softmax",
     "segment_sum",
     "self_attention",
+    "sentence_graphs",
+    "sentence_words",
     "softmax",
     "setup_notebook",
     "sinusoidal_encoding",
@@ -239,7 +245,6 @@ __all__ = [
     "node_classifier_loss",
     "sentence_gnn",
     "sentence_gnn_loss",
-    "sentence_graphs",
     "sentence_transformer",
     "sentence_transformer_loss",
 ]

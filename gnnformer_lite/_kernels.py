@@ -42,13 +42,17 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 # --------------------------------------------------------------------------- thresholds
-#: Segment reductions (sum, max, softmax, propagate) take the fast path from this many
-#: elements of data on (measured: below ~2**15 the textbook ``np.add.at`` is as fast).
-MIN_ELEMENTS = 1 << 15
-#: Dense attention is blocked from this many attention weights (batch * H * n * m) on.
-MIN_ATTENTION_WEIGHTS = 1 << 18
-#: Graph attention runs by degree bucket from this many edge-head pairs (E * H) on.
-MIN_EDGE_HEADS = 1 << 13
+# Measured on a 2-core AMD EPYC (tests/test_kernels.py checks both sides give the same numbers):
+#: Segment reductions (sum, max, softmax, propagate) take the fast path from this many elements
+#: of data on: already 2-5x faster there on sorted ids (a graph's receivers); for unsorted ids,
+#: which the kernel must sort first, the crossover is nearer 2**15.
+MIN_ELEMENTS = 1 << 12
+#: Dense attention is blocked from this many attention weights (batch * H * n * m) on
+#: (at 2**16 the two are even; at 2**20 the blocks are 2.8x faster).
+MIN_ATTENTION_WEIGHTS = 1 << 16
+#: Graph attention runs by degree bucket from this many edge-head pairs (E * H) on
+#: (2.8x faster at 2**11, 10x at 2**15).
+MIN_EDGE_HEADS = 1 << 10
 
 # --------------------------------------------------------------------------- threads
 

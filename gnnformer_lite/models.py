@@ -104,7 +104,7 @@ def node_classifier_loss(params, x, graph, nodes, labels) -> tuple[float, float,
 # --- a GNN on sentence graphs ---------------------------------------------------------------
 
 
-def sentence_graphs(dataset: dict, kind: str) -> list[Graph]:
+def dataset_graphs(dataset: dict, kind: str) -> list[Graph]:
     """One graph per sentence: ``"path"`` (word order) or ``"tree"`` (the dependency tree)."""
     if kind == "path":
         return [path_graph(len(words)) for words in dataset["tokens"]]

@@ -45,7 +45,9 @@ from matplotlib.path import Path
 from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_float_array
-from .graphs import check_graph
+from .graphs import add_self_loops, check_graph, window_graph
+from .layers import gat_layer, init_gat_layer, init_transformer_layer, transformer_layer
+from .sentences import sentence_graphs
 
 if TYPE_CHECKING:
     from .graphs import Graph
@@ -688,3 +690,112 @@ def _finish(ax: Axes, title: str | None) -> None:
     ax.set_axis_off()
     if title is not None:
         ax.set_title(title)
+
+
+# --------------------------------------------------------------------------- your own sentence
+
+
+def draw_layers(
+    sentence: str | Sequence[str],
+    heads: ArrayLike | None = None,
+    *,
+    seed: int = 0,
+    d: int = 8,
+    radius: int = 1,
+    top_k: int | None = 2,
+    receiver: int | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> np.ndarray:
+    r"""Draw where a GNN, a GAT and a Transformer layer let each word listen, one above the other.
+
+    The layers run on ``sentence`` with random features and random (untrained)
+    weights from ``np.random.default_rng(seed)``, so the pictures show which edges
+    carry messages and how attention *can* spread over them, not what a trained
+    model has learnt. The words sit in the same places in all three panels.
+
+    1. GNN (:func:`gnn_layer`) on the dependency tree if ``heads`` are given, else
+       on the window graph of ``radius`` (without self loops: the layer's
+       :math:`h_i U` is the self term); drawn by :func:`draw_graph`. A GNN has no
+       attention: every neighbour's message counts the same (weight 1).
+    2. GAT (:func:`gat_layer`, one head) on the same graph with self loops added:
+       its weights :math:`\alpha_{ij}` along those edges, drawn by :func:`draw_attention`.
+    3. Transformer (:func:`transformer_layer`, one head) on the complete graph: its
+       weights on all :math:`n^2` edges, of which each word's ``top_k`` strongest
+       incoming edges are drawn.
+
+    Args:
+        sentence: a string (split on whitespace) or a list of words.
+        heads: optional hand-written dependency heads, one per word, ``-1`` for the root.
+        seed: seed of the features and of all the layers' weights.
+        d: feature size of the words (and of every layer).
+        radius: the window graph's radius, used when ``heads`` is None.
+        top_k: how many incoming edges per word the Transformer panel draws (None: all).
+        receiver: a word index ``0 <= i < n``: draw only the edges into word ``i``,
+            all of them (``top_k`` is then not applied), the weights labelled.
+        axes: three Axes to draw into (GNN, GAT, Transformer); None makes a new figure.
+
+    Returns:
+        The three Axes, as a ``(3,)`` object array.
+    """
+    words, graphs = sentence_graphs(sentence, heads, radius=radius)
+    n, d = len(words), as_count(d, "d")
+    if d < 1:
+        raise ValueError(f"d must be >= 1 (features per word), got {d}")
+    target = _check_node(receiver, n, "receiver")
+    if heads is not None:
+        graph, name = graphs["tree"], "the dependency tree"
+    else:
+        graph, name = window_graph(n, radius, self_loops=False), f"the window (radius {radius})"
+    if axes is None:
+        unit = float(np.clip(0.1 * max(map(len, words)) + 0.15, 0.55, 1.0))  # as draw_graph
+        reach = 0.28 * max(n - 1, 1)  # the longest arc of the complete graph, above and below
+        _, axes = plt.subplots(
+            3,
+            1,
+            figsize=(max(unit * (n + 0.4), 5.5), 4.2 + 1.6 * reach),
+            gridspec_kw={"height_ratios": [1.0, 1.4, 1.2 + reach]},
+        )
+    axes = np.asarray(axes, dtype=object).ravel()
+    if axes.shape != (3,) or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must be three matplotlib Axes, got {axes.shape[0]} items")
+
+    rng = np.random.default_rng(seed)
+    h = rng.normal(size=(n, d))
+    gat_graph = add_self_loops(graph)
+    _, alpha = gat_layer(init_gat_layer(rng, d, d), h, gat_graph, return_attention=True)
+    complete = graphs["complete"]
+    _, weights = transformer_layer(
+        init_transformer_layer(rng, d, num_heads=1, d_ff=2 * d),
+        h,
+        complete,
+        num_heads=1,
+        return_attention=True,
+    )
+    into = "" if target is None else f"; into {target} {words[target]!r}"
+    k = None if target is not None else top_k
+    drawn = "" if k is None else f", each word's {k} strongest drawn"
+    draw_graph(
+        graph,
+        words,
+        ax=axes[0],
+        highlight=target,
+        title=f"GNN on {name}: {graph.num_edges} edges, all of weight 1{into}",
+    )
+    draw_attention(
+        gat_graph,
+        alpha,
+        words,
+        ax=axes[1],
+        receiver=target,
+        title=f"GAT on {name} + self loops: α on {gat_graph.num_edges} edges{into}",
+    )
+    draw_attention(
+        complete,
+        weights,
+        words,
+        ax=axes[2],
+        top_k=k,
+        receiver=target,
+        title=f"Transformer on the complete graph: α on {complete.num_edges} edges{drawn}{into}",
+    )
+    return axes

@@ -48,7 +48,7 @@ def test_karate_gnn_from_one_label_per_faction_gets_90_percent():
 @pytest.fixture(scope="module")
 def tree_gnn(data, ids):
     train = data["train"]
-    graphs = gl.sentence_graphs(train, "tree")
+    graphs = gl.dataset_graphs(train, "tree")
 
     def loss_fn(params, idx):
         batch = gl.graph_batch(
@@ -64,7 +64,7 @@ def tree_gnn(data, ids):
 @pytest.mark.parametrize("split", ["test", "ood"])
 def test_two_layer_tree_gnn_gets_98_percent_in_and_out_of_distribution(tree_gnn, data, ids, split):
     d = data[split]
-    batch = gl.graph_batch(gl.sentence_graphs(d, "tree"), ids[split], d["verb"])
+    batch = gl.graph_batch(gl.dataset_graphs(d, "tree"), ids[split], d["verb"])
     correct = gl.sentence_gnn(tree_gnn, batch).argmax(axis=1) == d["labels"]
     assert correct.mean() >= 0.98
     for a in range(3):

@@ -42,7 +42,7 @@ def test_sentence_gnn_gradients(kind):
         ],
     }
     verbs = np.array([s.index("<V>") for s in SENTENCES])
-    batch = gl.graph_batch(gl.sentence_graphs(d, kind), ids, verbs)
+    batch = gl.graph_batch(gl.dataset_graphs(d, kind), ids, verbs)
     labels = np.array([1, 0, 0])
     params = gl.init_sentence_gnn(np.random.default_rng(1), len(vocab), 3, 2)
     loss, acc, grads = gl.sentence_gnn_loss(params, batch, labels)
@@ -106,7 +106,7 @@ def test_graph_batch_rows_point_at_each_sentence_verb():
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match="kind must be 'path' or 'tree'"):
-        gl.sentence_graphs({"tokens": [], "heads": []}, "complete")
+        gl.dataset_graphs({"tokens": [], "heads": []}, "complete")
     with pytest.raises(TypeError, match="rng must be a seeded"):
         gl.init_sentence_gnn(0, 5, 3, 1)
 

@@ -270,7 +270,7 @@ data = {"train": train, "test": test, "ood": ood}
 
 
 def train_gnn(kind, num_layers, steps=300, lr=3e-2, seed=0):
-    graphs = gl.sentence_graphs(train, kind)
+    graphs = gl.dataset_graphs(train, kind)
 
     def loss_fn(params, idx):
         batch = gl.graph_batch(
@@ -287,7 +287,7 @@ def train_gnn(kind, num_layers, steps=300, lr=3e-2, seed=0):
 
 def gnn_correct(params, kind, split):
     d = data[split]
-    batch = gl.graph_batch(gl.sentence_graphs(d, kind), ids[split], d["verb"])
+    batch = gl.graph_batch(gl.dataset_graphs(d, kind), ids[split], d["verb"])
     return gl.sentence_gnn(params, batch).argmax(axis=1) == d["labels"]
 
 
@@ -332,7 +332,7 @@ flipped_ids = gl.token_ids(
         for words, s in zip(test["tokens"], test["subject"])
     ]
 )
-paths = gl.sentence_graphs(test, "path")
+paths = gl.dataset_graphs(test, "path")
 for k, params in path_models.items():
     before = gl.sentence_gnn(params, gl.graph_batch(paths, ids["test"], test["verb"]))
     after = gl.sentence_gnn(params, gl.graph_batch(paths, flipped_ids, test["verb"]))
