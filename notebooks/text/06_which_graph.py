@@ -652,8 +652,9 @@ plt.show()
 # the length $n$ (the slowest wave always spans the whole sentence, so position 5 of a
 # 10-word sentence and of a 40-word sentence get different vectors), while the sinusoids'
 # wavelengths grow **geometrically**, from $2\pi$ to $2\pi \cdot 10000$, and do not depend on $n$.
-# Each is the eigenvector family of a graph: the sinusoids of a very long chain, the Laplacian
-# ones of this chain.
+# Both are eigenvectors of a chain: on an endless chain $\sin(\omega p)$ is one for every
+# frequency $\omega$ (eigenvalue $2 - 2\cos\omega$), and the sinusoidal encoding picks its frequencies
+# geometrically; the Laplacian encoding takes the slowest eigenvectors of *this* chain.
 #
 # **The normalized Laplacian.** Dwivedi & Bresson use $L_\text{sym} = I - D^{-1/2} A D^{-1/2}$
 # (`normalization="sym"`, the default), which weighs each node by its degree. On the path the two
