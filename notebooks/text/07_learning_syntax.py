@@ -711,10 +711,18 @@ runs["pre-LN", 0] = [ln_run(True, 0, s) for s in SEEDS]
 
 # %%
 runs["pre-LN", WARMUP] = [ln_run(True, WARMUP, s) for s in SEEDS]
-print(f"{LAYERS} layers, lr {LR}, {STEPS} steps; held-out accuracy per seed {list(SEEDS)}:")
+# An unstable run amplifies the last bit of rounding: its exact accuracy differs between NumPy
+# builds and machines (the plot's legend shows each seed's). What is printed is what is robust:
+# how many seeds are stuck near chance, and the mean accuracy to one decimal.
+NEAR_CHANCE = 0.6
+print(f"{LAYERS} layers, lr {LR}, {STEPS} steps, seeds {list(SEEDS)}; held-out accuracy:")
 for (placement, warmup), rs in runs.items():
-    accs = ", ".join(f"{acc:.2f}" for _, acc in rs)
-    print(f"{placement:8} warm-up {warmup:>3} steps: {accs}")
+    accs = np.array([acc for _, acc in rs])
+    stuck = int((accs < NEAR_CHANCE).sum())
+    print(
+        f"{placement:8} warm-up {warmup:>3} steps: {stuck} of {len(accs)} seeds stuck near chance "
+        f"(< {NEAR_CHANCE}), mean {accs.mean():.1f}"
+    )
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(13, 3), sharey=True)
