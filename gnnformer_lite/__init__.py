@@ -28,7 +28,7 @@
   ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
   ``warmup_schedule``, ``train``, ``blas_threads``;
 - data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
-  ``token_ids``, ``pad_batch``, ``karate_club``;
+  ``token_ids``, ``pad_batch``, ``karate_club``, ``best_connected``;
 - models of notebook 07 (forward, and a ``*_loss`` with the backward pass):
   ``node_classifier``, ``sentence_gnn``, ``sentence_transformer``, their ``init_*``,
   ``dataset_graphs``, ``graph_batch``;
@@ -49,6 +49,7 @@ from .data import (
     agreement_dataset,
     agreement_sentence,
     agreement_vocabulary,
+    best_connected,
     karate_club,
     pad_batch,
     token_ids,
@@ -155,6 +156,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "best_connected",
     "dataset_graphs",
     "Graph",
     "add_self_loops",

@@ -355,3 +355,31 @@ def karate_club() -> tuple:
     clubs = sorted(set(club))
     labels = np.array([clubs.index(c) for c in club], dtype=np.int64)
     return from_networkx(G), labels, clubs
+
+
+def best_connected(graph, labels) -> np.ndarray:
+    """One node per class: the class member with the most incoming edges (the first on a tie).
+
+    The semi-supervised karate-club demo labels only these nodes, one per faction (the
+    leaders, Mr. Hi and the Officer, are the best-connected members of their factions).
+
+    Args:
+        graph: a ``Graph`` on ``n`` nodes.
+        labels: ``(n,)`` ints in ``[0, C)``; every class must have a member.
+
+    Returns:
+        ``(C,)`` int64 node indices, class by class.
+    """
+    labels = np.asarray(labels)
+    if labels.shape != (graph.num_nodes,) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"labels must be ({graph.num_nodes},) ints, one per node, got shape {labels.shape} "
+            f"and dtype {labels.dtype}"
+        )
+    deg = graph.in_degree
+    classes = range(int(labels.max()) + 1 if labels.size else 0)
+    members = [np.flatnonzero(labels == c) for c in classes]
+    empty = [c for c, m in zip(classes, members, strict=True) if m.size == 0]
+    if empty:
+        raise ValueError(f"class {empty[0]} has no member, so it has no best-connected node")
+    return np.array([m[np.argmax(deg[m])] for m in members], dtype=np.int64)

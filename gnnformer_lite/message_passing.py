@@ -203,12 +203,7 @@ def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:
         ``d_messages: (E, ...)``, in the graph's edge order.
     """
     check_graph(graph)
-    d_out = np.asarray(d_out)
-    if d_out.ndim == 0 or d_out.shape[0] != graph.num_nodes:
-        raise ValueError(
-            f"d_out has shape {d_out.shape} but the graph has {graph.num_nodes} nodes; "
-            f"d_out needs one row per node (the output of propagate)"
-        )
+    d_out = _check_rows(d_out, "d_out", graph.num_nodes, "node (the output of propagate)")
     return d_out[graph.receivers]
 
 
@@ -272,10 +267,17 @@ def _check_logits(logits, segment_ids, num_segments, indptr):
 def _check_messages(graph, messages) -> np.ndarray:
     __tracebackhide__ = True
     check_graph(graph)
-    messages = np.asarray(messages)
-    if messages.ndim == 0 or messages.shape[0] != graph.num_edges:
+    return _check_rows(messages, "messages", graph.num_edges, "edge")
+
+
+def _check_rows(x, name: str, rows: int, what: str) -> np.ndarray:
+    """``x`` as an array with one row per ``what`` of the graph (``rows`` of them)."""
+    __tracebackhide__ = True
+    x = np.asarray(x)
+    if x.ndim == 0 or x.shape[0] != rows:
+        unit = what.split()[0]
         raise ValueError(
-            f"messages has shape {messages.shape} but the graph has {graph.num_edges} edges; "
-            f"messages needs one row per edge"
+            f"{name} has shape {x.shape} but the graph has {rows} {unit}s; "
+            f"{name} needs one row per {what}"
         )
-    return messages
+    return x

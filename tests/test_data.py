@@ -239,3 +239,18 @@ def test_bad_inputs_are_named():
         data.token_ids(["the", "key"])
     with pytest.raises(ValueError, match="at least one sentence"):
         data.pad_batch([])
+
+
+def test_best_connected_picks_each_class_member_with_most_edges():
+    graph, labels, clubs = gl.karate_club()
+    nodes = gl.best_connected(graph, labels)
+    assert nodes.tolist() == [0, 33]  # Mr. Hi and the Officer lead their factions
+    for c, node in enumerate(nodes):
+        members = np.flatnonzero(labels == c)
+        assert labels[node] == c and graph.in_degree[node] == graph.in_degree[members].max()
+    star = gl.Graph([1, 2, 0], [0, 0, 2], 3)  # node 0 has two incoming edges, node 2 one
+    assert gl.best_connected(star, np.array([0, 1, 1])).tolist() == [0, 2]
+    with pytest.raises(ValueError, match=r"labels must be \(3,\) ints"):
+        gl.best_connected(star, np.array([0.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="class 1 has no member"):
+        gl.best_connected(star, np.array([0, 2, 2]))

@@ -28,10 +28,7 @@ def ids(data):
 def test_karate_gnn_from_one_label_per_faction_gets_90_percent():
     graph, club, clubs = gl.karate_club()
     x = np.eye(graph.num_nodes)
-    deg = graph.in_degree
-    labelled = np.array(
-        [np.flatnonzero(club == c)[np.argmax(deg[club == c])] for c in range(len(clubs))]
-    )
+    labelled = gl.best_connected(graph, club)
     params = gl.init_node_classifier(np.random.default_rng(0), graph.num_nodes, 16, len(clubs))
     params, history = gl.train(
         lambda p, idx: gl.node_classifier_loss(p, x, graph, labelled, club[labelled]),

@@ -128,9 +128,7 @@ assert max(*errors["layer"].values(), errors["h"]) < 1e-6
 karate, club_of, clubs = gl.karate_club()
 x = np.eye(karate.num_nodes)  # one-hot features: no information but identity
 deg = karate.in_degree
-labelled = np.array(
-    [np.flatnonzero(club_of == c)[np.argmax(deg[club_of == c])] for c in range(len(clubs))]
-)
+labelled = gl.best_connected(karate, club_of)  # per faction, the member with the most friends
 for node in labelled:
     print(f"node {node}: {deg[node]} friends, faction {clubs[club_of[node]]!r}")
 
