@@ -15,7 +15,8 @@
 - layers: ``gnn_layer``, ``gat_layer``, ``multi_head_attention``,
   ``transformer_layer``, ``layer_norm``, ``feed_forward``, their ``init_*``,
   ``relu``, ``elu``, ``leaky_relu``;
-- positions: ``sinusoidal_encoding``, ``laplacian_encoding``;
+- positions: ``sinusoidal_encoding``, ``laplacian_encoding``, ``pad_encoding``,
+  ``flip_signs``;
 - plots: ``setup_notebook``, ``draw_graph``, ``draw_attention``, ``attention_heatmap``
   (loaded on first use, so that ``import gnnformer_lite`` does not import matplotlib);
 - backward passes (``cache=`` on the forward, then ``<forward>_backward``):
@@ -28,10 +29,13 @@
   ``softmax_cross_entropy``, ``gradient_check``, ``init_adam``, ``adam_update``,
   ``warmup_schedule``, ``train``, ``blas_threads``;
 - data: ``agreement_dataset``, ``agreement_sentence``, ``agreement_vocabulary``,
-  ``token_ids``, ``pad_batch``, ``karate_club``, ``best_connected``;
+  ``token_ids``, ``pad_batch``, ``karate_club``, ``best_connected``,
+  ``nearest_marked_dataset``;
 - models of notebook 07 (forward, and a ``*_loss`` with the backward pass):
   ``node_classifier``, ``sentence_gnn``, ``sentence_transformer``, their ``init_*``,
   ``dataset_graphs``, ``graph_batch``;
+- models of notebook 09: ``residual_gnn``, ``graph_transformer``, their ``init_*`` and
+  ``*_loss``, ``node_batch``, ``laplacian_positions``; and ``virtual_node_graph``;
 - your own sentence: ``sentence_graphs``, ``sentence_words``, and its plot ``draw_layers``.
 """
 
@@ -51,8 +55,19 @@ from .data import (
     agreement_vocabulary,
     best_connected,
     karate_club,
+    nearest_marked_dataset,
     pad_batch,
     token_ids,
+)
+from .graph_models import (
+    graph_transformer,
+    graph_transformer_loss,
+    init_graph_transformer,
+    init_residual_gnn,
+    laplacian_positions,
+    node_batch,
+    residual_gnn,
+    residual_gnn_loss,
 )
 from .graphs import (
     Graph,
@@ -72,6 +87,7 @@ from .graphs import (
     reverse_graph,
     to_networkx,
     union_graph,
+    virtual_node_graph,
     window_graph,
 )
 from .layers import (
@@ -117,7 +133,7 @@ from .models import (
     sentence_transformer,
     sentence_transformer_loss,
 )
-from .positional import laplacian_encoding, sinusoidal_encoding
+from .positional import flip_signs, laplacian_encoding, pad_encoding, sinusoidal_encoding
 from .sentences import sentence_graphs, sentence_words
 from .training import (
     adam_update,
@@ -249,4 +265,16 @@ __all__ = [
     "sentence_gnn_loss",
     "sentence_transformer",
     "sentence_transformer_loss",
+    "nearest_marked_dataset",
+    "pad_encoding",
+    "flip_signs",
+    "virtual_node_graph",
+    "graph_transformer",
+    "graph_transformer_loss",
+    "init_graph_transformer",
+    "init_residual_gnn",
+    "laplacian_positions",
+    "node_batch",
+    "residual_gnn",
+    "residual_gnn_loss",
 ]

@@ -28,6 +28,9 @@ of the keys ,"), which puts the subject at word positions 8-11; in the
 training split it sits at positions 1-7.
 
 ``karate_club`` is Zachary's karate club with its two factions as labels.
+
+``nearest_marked_dataset`` is the graph task of notebook 09: on a path, read out
+at node 0 the colour of the nearer of two marked nodes, ``d`` hops away.
 """
 
 from __future__ import annotations
@@ -118,15 +121,35 @@ def pad_batch(ids: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, n
 
     Returns ``(padded, mask)``: ``padded[b, :n_b] = ids[b]``, the rest ``pad_id``;
     ``mask[b, t]`` is True for a real word, False for padding.
+
+    ``ids`` may also hold feature matrices ``(n_b, F)`` (one row per node, e.g. the
+    graphs of ``nearest_marked_dataset``): the result is then ``(B, L, F)`` floats,
+    padded with zero rows (``pad_id`` must be 0).
     """
     pad_id = as_count(pad_id, "pad_id")
     lengths = np.array([len(x) for x in ids], dtype=np.int64)
     if lengths.size == 0:
         raise ValueError("ids must hold at least one sentence")
     mask = np.arange(lengths.max()) < lengths[:, None]
+    rows = [np.asarray(x) for x in ids]
+    if rows[0].ndim == 2:
+        return _pad_rows(rows, mask, pad_id), mask
     padded = np.full(mask.shape, pad_id, dtype=np.int64)
-    padded[mask] = np.concatenate([np.asarray(x, dtype=np.int64) for x in ids])
+    padded[mask] = np.concatenate([x.astype(np.int64) for x in rows])
     return padded, mask
+
+
+def _pad_rows(rows: list, mask: np.ndarray, pad_id: int) -> np.ndarray:
+    """``(B, L, F)``: feature rows of each example, then zero rows."""
+    widths = {x.shape[1:] for x in rows}
+    if any(x.ndim != 2 for x in rows) or len(widths) != 1:
+        shapes = sorted({x.shape for x in rows}, key=str)[:3]
+        raise ValueError(f"ids must be all (n_b,) or all (n_b, F) with one F, got shapes {shapes}")
+    if pad_id != 0:
+        raise ValueError(f"feature rows are padded with zeros; got pad_id={pad_id}")
+    padded = np.zeros((*mask.shape, rows[0].shape[1]))
+    padded[mask] = np.concatenate(rows)
+    return padded
 
 
 # --- the generator -------------------------------------------------------------------
@@ -383,3 +406,93 @@ def best_connected(graph, labels) -> np.ndarray:
     if empty:
         raise ValueError(f"class {empty[0]} has no member, so it has no best-connected node")
     return np.array([m[np.argmax(deg[m])] for m in members], dtype=np.int64)
+
+
+# --- notebook 09: the nearest marked node on a path ----------------------------------
+
+
+def nearest_marked_dataset(
+    num_graphs: int,
+    seed: int = 0,
+    *,
+    max_distance: int = 12,
+    num_colours: int = 4,
+    extra_nodes: int = 0,
+) -> dict:
+    r"""Path graphs with two marked nodes; the label is the colour of the nearer one.
+
+    For each graph: draw the distance :math:`d` uniformly from ``1..max_distance``,
+    then the size :math:`n` uniformly from :math:`d+2 .. D+2` (:math:`D` =
+    ``max_distance``), and the path :math:`0 - 1 - \dots - (n-1)`. Every node gets a
+    colour drawn uniformly from ``num_colours``. Node 0 is the **source**; nodes
+    :math:`d` and :math:`n-1` are **marked**. Node :math:`n-1` is a decoy: its colour is
+    drawn again until it differs from node :math:`d`'s. The label is node :math:`d`'s
+    colour, to be read out at node 0, exactly :math:`d` hops away.
+
+    Node features (one row per node, ``num_colours + 2`` columns): the one-hot
+    colour, ``is_source``, ``is_marked``.
+
+    ``extra_nodes=m`` hangs ``m`` more unmarked nodes off the path, each onto a
+    uniformly chosen earlier node: every graph becomes a random tree that contains
+    the path, so node :math:`d` is still :math:`d` hops from node 0 and the decoy
+    :math:`n - 1` still further, but the decoy is no longer always a leaf.
+
+    What a model can do without the right graph:
+
+    - a k-layer GNN with :math:`d > k` sees no marked node from node 0: its best is
+      chance, ``1 / num_colours``;
+    - a model that sees the nodes as a set (no edges, no positions) knows both marked
+      colours but not which is nearer: its best is exactly 1/2.
+
+    Args:
+        num_graphs: how many graphs.
+        seed: seed of ``np.random.default_rng``; the same seed gives the same data.
+        max_distance: :math:`D`, the largest distance (graphs have 3..D+2 nodes).
+        num_colours: :math:`C >= 2`.
+        extra_nodes: unmarked nodes added to each path (0: the path alone).
+
+    Returns:
+        a dict: ``graphs`` (list of ``path_graph(n)``, or trees with ``n + m`` nodes),
+        ``features`` (list of ``(n_b + m, C + 2)`` float arrays), and the ``(N,)``
+        int64 arrays ``labels``,
+        ``distance``, ``path_nodes`` (``n``, the nodes of the path), ``decoy`` (node ``n - 1``)
+        and ``decoy_colour``.
+    """
+    from .graphs import Graph, path_graph
+
+    num_graphs = as_count(num_graphs, "num_graphs")
+    m = as_count(extra_nodes, "extra_nodes")
+    D, C = as_count(max_distance, "max_distance"), as_count(num_colours, "num_colours")
+    if D < 1:
+        raise ValueError(f"max_distance must be >= 1, got {D}")
+    if C < 2:
+        raise ValueError(f"num_colours must be >= 2 (the decoy needs another colour), got {C}")
+    rng = np.random.default_rng(seed)
+    out: dict = {key: [] for key in ("graphs", "features", "labels", "distance", "path_nodes")}
+    out["decoy_colour"] = []
+    for _ in range(num_graphs):
+        d = int(rng.integers(1, D + 1))
+        n = int(rng.integers(d + 2, D + 3))
+        colour = rng.integers(0, C, size=n + m)
+        while colour[n - 1] == colour[d]:  # the decoy's colour differs from the answer's
+            colour[n - 1] = rng.integers(0, C)
+        graph = path_graph(n)
+        if m:  # node n + t hangs off a uniformly chosen earlier node
+            parent = np.array([rng.integers(0, n + t) for t in range(m)], dtype=np.int64)
+            child = np.arange(n, n + m)
+            s_, r_ = graph.senders, graph.receivers
+            graph = Graph(np.r_[s_, parent, child], np.r_[r_, child, parent], n + m)
+        x = np.zeros((n + m, C + 2))
+        x[np.arange(n + m), colour] = 1.0
+        x[0, C] = 1.0  # is_source
+        x[[d, n - 1], C + 1] = 1.0  # is_marked
+        for key, value in zip(
+            ("graphs", "features", "labels", "distance", "path_nodes", "decoy_colour"),
+            (graph, x, colour[d], d, n, colour[n - 1]),
+            strict=True,
+        ):
+            out[key].append(value)
+    for key in ("labels", "distance", "path_nodes", "decoy_colour"):
+        out[key] = np.array(out[key], dtype=np.int64)
+    out["decoy"] = out["path_nodes"] - 1
+    return out

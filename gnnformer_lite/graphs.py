@@ -274,6 +274,27 @@ def global_token_graph(n: int, global_nodes: ArrayLike, base: Graph | None = Non
     return union_graph(into, out_of, *([] if base is None else [base]))
 
 
+def virtual_node_graph(graph: Graph) -> Graph:
+    r"""``graph`` plus one new node, number ``n``, joined both ways to every node: a virtual node.
+
+    .. math:: \mathcal{N}'(i) = \mathcal{N}(i) \cup \{n\}, \qquad
+        \mathcal{N}'(n) = \{0, \dots, n-1\}
+
+    The graph-learning form of a global token (``global_token_graph``; Gilmer et
+    al., 2017): any two nodes are two hops apart through node ``n``, for ``2 n``
+    extra edges instead of the complete graph's ``n^2``. No self loop on the new
+    node (``gnn_layer`` has its own self term); the node's features are the caller's
+    to add, e.g. a zero row.
+    """
+    check_graph(graph)
+    n = graph.num_nodes
+    everyone = np.arange(n)
+    hub = np.full(n, n)
+    senders = np.concatenate([graph.senders, everyone, hub])
+    receivers = np.concatenate([graph.receivers, hub, everyone])
+    return Graph(senders, receivers, n + 1)
+
+
 def random_graph(
     n: int, num_random: int, *, rng: np.random.Generator, exclude: Graph | None = None
 ) -> Graph:

@@ -12,6 +12,9 @@ Transformer therefore adds a position vector to each word's features, ``h + PE``
   the position, which is the bridge between the two.
 
 Both return one row vector per node: shape ``(n, d)`` or ``(n, k)``.
+:func:`pad_encoding` widens a small graph's ``(n, k')`` to the model's ``k``
+columns, and :func:`flip_signs` draws the random eigenvector signs a model is
+trained with (an eigenvector's sign is arbitrary).
 """
 
 from __future__ import annotations
@@ -192,3 +195,38 @@ def _fix_signs(vecs: np.ndarray) -> np.ndarray:
     top = np.argmax(is_top, axis=0)  # first True per column
     signs = np.where(vecs[top, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
     return vecs * signs
+
+
+def pad_encoding(pe: np.ndarray, k: int) -> np.ndarray:
+    r"""Zero columns appended to ``pe: (n, k')`` up to ``(n, k)``, so that graphs of any size fit.
+
+    A graph on :math:`n` nodes has only :math:`n - 1` non-trivial Laplacian
+    eigenvectors; a model that takes ``k`` of them gets zeros for the missing ones
+    (Dwivedi & Bresson, 2020): ``laplacian_encoding(g, min(k, n - 1))`` then this.
+    """
+    pe = np.asarray(pe)
+    k = as_count(k, "k")
+    if pe.ndim != 2:
+        raise ValueError(f"pe must be (n, k') -- one row per node -- got shape {pe.shape}")
+    if pe.shape[1] > k:
+        raise ValueError(f"pe has {pe.shape[1]} columns, more than k={k}: slice it, pe[:, :k]")
+    return np.pad(pe, ((0, 0), (0, k - pe.shape[1])))
+
+
+def flip_signs(pe: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    r"""Each eigenvector (the last axis of ``pe``) times a random sign :math:`s_m = \pm 1`.
+
+    .. math:: \tilde{PE}_{i, m} = s_m\, PE_{i, m}, \qquad s_m \in \{-1, +1\}
+        \text{ uniformly}
+
+    ``-v`` is as good an eigenvector as ``v``, so a model should not depend on the
+    sign; training with a fresh draw per batch teaches it not to. ``pe`` may be one
+    graph ``(n, k)`` or a padded batch ``(B, L, k)``: one sign per column, shared by
+    the whole batch (as in Dwivedi & Bresson's code).
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
+    pe = np.asarray(pe)
+    if pe.ndim < 1:
+        raise ValueError("pe must have a last axis of eigenvectors, got a scalar")
+    return pe * rng.choice([-1.0, 1.0], size=pe.shape[-1])
