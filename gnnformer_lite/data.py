@@ -127,29 +127,29 @@ def pad_batch(ids: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, n
     padded with zero rows (``pad_id`` must be 0).
     """
     pad_id = as_count(pad_id, "pad_id")
-    lengths = np.array([len(x) for x in ids], dtype=np.int64)
-    if lengths.size == 0:
-        raise ValueError("ids must hold at least one sentence")
-    mask = np.arange(lengths.max()) < lengths[:, None]
-    rows = [np.asarray(x) for x in ids]
-    if rows[0].ndim == 2:
-        return _pad_rows(rows, mask, pad_id), mask
+    rows = _check_rows([np.asarray(x) for x in ids], pad_id)
+    mask = np.arange(max(len(x) for x in rows)) < np.array([len(x) for x in rows])[:, None]
+    if rows[0].ndim == 2:  # feature rows: (B, L, F) floats, zero rows as padding
+        padded = np.zeros((*mask.shape, rows[0].shape[1]))
+        padded[mask] = np.concatenate(rows)
+        return padded, mask
     padded = np.full(mask.shape, pad_id, dtype=np.int64)
     padded[mask] = np.concatenate([x.astype(np.int64) for x in rows])
     return padded, mask
 
 
-def _pad_rows(rows: list, mask: np.ndarray, pad_id: int) -> np.ndarray:
-    """``(B, L, F)``: feature rows of each example, then zero rows."""
-    widths = {x.shape[1:] for x in rows}
-    if any(x.ndim != 2 for x in rows) or len(widths) != 1:
+def _check_rows(rows: list, pad_id: int) -> list:
+    """All ``(n_b,)`` ids, or all ``(n_b, F)`` feature rows of one ``F`` (padded with zeros)."""
+    __tracebackhide__ = True
+    if not rows:
+        raise ValueError("ids must hold at least one sentence")
+    ndim = rows[0].ndim
+    if ndim not in (1, 2) or any(x.ndim != ndim or x.shape[1:] != rows[0].shape[1:] for x in rows):
         shapes = sorted({x.shape for x in rows}, key=str)[:3]
         raise ValueError(f"ids must be all (n_b,) or all (n_b, F) with one F, got shapes {shapes}")
-    if pad_id != 0:
+    if ndim == 2 and pad_id != 0:
         raise ValueError(f"feature rows are padded with zeros; got pad_id={pad_id}")
-    padded = np.zeros((*mask.shape, rows[0].shape[1]))
-    padded[mask] = np.concatenate(rows)
-    return padded
+    return rows
 
 
 # --- the generator -------------------------------------------------------------------

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count
-from .graphs import Graph, batch_graphs, virtual_node_graph
+from ._checks import as_count, as_float_array
+from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
 from .layers import (
     feed_forward,
     feed_forward_backward,
@@ -62,6 +62,76 @@ def _check_rng(rng) -> np.random.Generator:
     return rng
 
 
+def _check_node_batch(graphs, features) -> list[np.ndarray]:
+    """One ``(n_b, F)`` float array per graph, one ``F`` for all, and a node 0 in each graph."""
+    __tracebackhide__ = True
+    if not isinstance(graphs, list | tuple) or not isinstance(features, list | tuple):
+        raise TypeError(
+            f"graphs and features must be lists, got {type(graphs).__name__} and "
+            f"{type(features).__name__}"
+        )
+    if len(graphs) != len(features) or not graphs:
+        raise ValueError(f"got {len(graphs)} graphs but {len(features)} feature arrays")
+    out = []
+    for b, (g, x) in enumerate(zip(graphs, features, strict=True)):
+        if check_graph(g, name=f"graphs[{b}]").num_nodes == 0:
+            raise ValueError(f"graphs[{b}] has no nodes, so no node 0 to read out")
+        x = as_float_array(x, f"features[{b}]")
+        if x.ndim != 2 or len(x) != g.num_nodes:
+            raise ValueError(
+                f"features[{b}] has shape {x.shape} but graphs[{b}] has "
+                f"{g.num_nodes} nodes: need ({g.num_nodes}, F)"
+            )
+        if out and x.shape[1] != out[0].shape[1]:
+            raise ValueError(
+                f"features[{b}] has {x.shape[1]} columns but features[0] has "
+                f"{out[0].shape[1]}: every graph needs the same F"
+            )
+        out.append(x)
+    return out
+
+
+def _check_batch(params, batch) -> dict:
+    """``batch`` is the dict of ``node_batch``, ``params`` the dict of ``init_residual_gnn``."""
+    __tracebackhide__ = True
+    if not isinstance(params, dict) or "layers" not in params:
+        raise TypeError(
+            "params must be the dict made by init_residual_gnn; the order is "
+            "residual_gnn(params, batch)"
+        )
+    if not isinstance(batch, dict) or any(key not in batch for key in ("graph", "x", "rows")):
+        got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise TypeError(f"batch must be the dict made by node_batch (graph, x, rows), got {got}")
+    return batch
+
+
+def _check_padded(params, x, pe, mask) -> tuple:
+    """``x: (B, L, F)``, ``pe: None | (B, L, k)``, ``mask: (B, L)`` booleans with node 0 real."""
+    __tracebackhide__ = True
+    if not isinstance(params, dict) or "positions" not in params:
+        raise TypeError(
+            "params must be the dict made by init_graph_transformer; the order is "
+            "graph_transformer(params, x, pe, mask, num_heads=...)"
+        )
+    x, mask = as_float_array(x, "x"), np.asarray(mask)
+    if x.ndim != 3 or mask.shape != x.shape[:2] or mask.dtype != bool:
+        raise ValueError(
+            f"x must be a padded batch (B, L, F) and mask (B, L) booleans, got x {x.shape} "
+            f"and mask {mask.dtype} {mask.shape} (see pad_batch)"
+        )
+    if not mask[:, 0].all():
+        b = int(np.argmin(mask[:, 0]))
+        raise ValueError(f"mask[{b}, 0] is False: node 0 of graph {b} is read out, it must be real")
+    if pe is not None:
+        pe, k = as_float_array(pe, "pe"), np.shape(params["positions"]["W"])[0]
+        if pe.shape != (*x.shape[:2], k):
+            raise ValueError(
+                f"pe has shape {pe.shape} but x has {x.shape} and params['positions'] takes "
+                f"k={k}: need {(*x.shape[:2], k)} (laplacian_positions, then pad_batch)"
+            )
+    return x, pe, mask
+
+
 # --- batches ------------------------------------------------------------------------------
 
 
@@ -73,14 +143,7 @@ def node_batch(
     ``rows[b]`` is node 0 of graph b in the batch. With ``virtual_node`` every graph
     first gets its own virtual node (``virtual_node_graph``) with a zero feature row.
     """
-    if len(graphs) != len(features):
-        raise ValueError(f"got {len(graphs)} graphs but {len(features)} feature arrays")
-    for b, (g, x) in enumerate(zip(graphs, features, strict=True)):
-        if np.ndim(x) != 2 or len(x) != g.num_nodes:
-            raise ValueError(
-                f"features[{b}] has shape {np.shape(x)} but graphs[{b}] has "
-                f"{g.num_nodes} nodes: need ({g.num_nodes}, F)"
-            )
+    features = _check_node_batch(graphs, features)
     if virtual_node:
         features = [np.vstack([x, np.zeros((1, x.shape[1]))]) for x in features]
         graphs = [virtual_node_graph(g) for g in graphs]
@@ -93,7 +156,8 @@ def laplacian_positions(graphs: list[Graph], k: int) -> list[np.ndarray]:
     """``(n_b, k)`` Laplacian positions of each graph (``laplacian_encoding``, ``"sym"``),
     zero-padded where a graph has fewer than ``k`` non-trivial eigenvectors."""
     k = as_count(k, "k")
-    return [pad_encoding(laplacian_encoding(g, min(k, g.num_nodes - 1)), k) for g in graphs]
+    graphs = [check_graph(g, name=f"graphs[{b}]") for b, g in enumerate(graphs)]
+    return [pad_encoding(laplacian_encoding(g, min(k, max(g.num_nodes - 1, 0))), k) for g in graphs]
 
 
 # --- a deep GNN: one hop per layer ---------------------------------------------------------
@@ -101,7 +165,7 @@ def laplacian_positions(graphs: list[Graph], k: int) -> list[np.ndarray]:
 
 def init_residual_gnn(rng, d_in: int, d: int, num_layers: int, num_classes: int) -> dict:
     """``{"input": linear (d_in -> d), "layers": {"0": {"norm", "gnn"}, ...}, "out"}``."""
-    rng = _check_rng(rng)
+    rng, num_layers = _check_rng(rng), as_count(num_layers, "num_layers")
     return {
         "input": init_linear(rng, d_in, d),
         "layers": {
@@ -121,6 +185,7 @@ def residual_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
     with :math:`\text{GNN}(u)_i = u_i U + \sum_{j \in \mathcal{N}(i)} u_j V + b`
     (``gnn_layer``, sum aggregation with a self term).
     """
+    batch = _check_batch(params, batch)
     c = {"input": {}, "readout": {}, "out": {}, "layers": {}} if cache is not None else None
     part = (lambda name: c[name]) if c is not None else (lambda name: None)
     h = linear(params["input"], batch["x"], cache=part("input"))
@@ -169,7 +234,7 @@ def init_graph_transformer(
     num_layers: int = 1,
 ) -> dict:
     """``{"input", "positions" (k -> d_model), "layers": {"0": transformer_layer, ...}, "out"}``."""
-    rng = _check_rng(rng)
+    rng, num_layers = _check_rng(rng), as_count(num_layers, "num_layers")
     return {
         "input": init_linear(rng, d_in, d_model),
         "positions": init_linear(rng, k, d_model),
@@ -183,11 +248,14 @@ def init_graph_transformer(
 def _plain_layer(params, h, *, num_heads, mask, cache):
     """A Transformer layer without LayerNorm: ``x = h + MHA(h)``, ``h' = x + FFN(x)``."""
     ca, cf = (None, None) if cache is None else ({}, {})
-    x = h + multi_head_attention(params["attn"], h, num_heads=num_heads, mask=mask, cache=ca)
+    a, weights = multi_head_attention(
+        params["attn"], h, num_heads=num_heads, return_attention=True, mask=mask, cache=ca
+    )
+    x = h + a
     out = x + feed_forward(params["ffn"], x, cache=cf)
     if cache is not None:
         cache.update(attn=ca, ffn=cf)
-    return out
+    return out, weights
 
 
 def _plain_layer_backward(params, cache, d_out):
@@ -227,17 +295,9 @@ def graph_transformer(
         num_heads: ``H``.
         layer_norm: ``False`` drops both LayerNorms of every layer (an exercise).
         cache: if a dict, filled with what ``graph_transformer_loss`` needs.
-        return_attention: also return each layer's weights ``(B, H, L, L)``
-            (with ``layer_norm=True`` only).
+        return_attention: also return each layer's weights ``(B, H, L, L)``.
     """
-    x, mask = np.asarray(x, dtype=float), np.asarray(mask)
-    if x.ndim != 3 or mask.shape != x.shape[:2] or mask.dtype != bool:
-        raise ValueError(
-            f"x must be a padded batch (B, L, F) and mask (B, L) booleans, got x {x.shape} "
-            f"and mask {mask.dtype} {mask.shape} (see pad_batch)"
-        )
-    if pe is not None and np.shape(pe)[:2] != x.shape[:2]:
-        raise ValueError(f"pe has shape {np.shape(pe)} but x has {x.shape}: need (B, L, k)")
+    x, pe, mask = _check_padded(params, x, pe, mask)
     c = {"input": {}, "positions": {}, "readout": {}, "out": {}, "layers": {}}
     part = (lambda name: c[name]) if cache is not None else (lambda name: None)
     h = linear(params["input"], x, cache=part("input"))
@@ -257,9 +317,11 @@ def graph_transformer(
                 return_attention=True,
                 cache=ck,
             )
-            attention.append(weights)
         else:
-            h = _plain_layer(params["layers"][k], h, num_heads=num_heads, mask=keys, cache=ck)
+            h, weights = _plain_layer(
+                params["layers"][k], h, num_heads=num_heads, mask=keys, cache=ck
+            )
+        attention.append(weights)
         c["layers"][k] = ck
     B, L, _ = h.shape
     r = readout(h.reshape(B * L, -1), np.arange(B) * L, cache=part("readout"))  # node 0

@@ -372,3 +372,95 @@ def test_adam_against_torch_adam():
         opt.step()
     for k in params:
         np.testing.assert_allclose(params[k], t_params[k].detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+# --- the models of notebook 09: whole losses, their gradients against autograd ----------
+
+
+def torch_linear(p, x):
+    return x @ p["W"] + p["b"]
+
+
+def torch_ln(p, x):
+    return torch.nn.functional.layer_norm(x, x.shape[-1:], p["gamma"], p["beta"], 1e-5)
+
+
+def assert_loss_grads(ours, theirs):
+    """Like ``assert_grads``, but a torch leaf that the loss never used (``.grad`` None) is 0."""
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        if isinstance(ours[key], dict):
+            assert_loss_grads(ours[key], theirs[key])
+        else:
+            grad = theirs[key].grad
+            grad = np.zeros(theirs[key].shape) if grad is None else grad.numpy()
+            np.testing.assert_allclose(ours[key], grad, **TOL, err_msg=key)
+
+
+@pytest.mark.parametrize("virtual_node", [False, True])
+def test_residual_gnn_loss(virtual_node):
+    data = gl.nearest_marked_dataset(3, 0, max_distance=4, extra_nodes=2)
+    batch = gl.node_batch(data["graphs"], data["features"], virtual_node=virtual_node)
+    rng = np.random.default_rng(10)
+    params = randomize_params(gl.init_residual_gnn(rng, 6, 4, 2, 4), rng)
+    loss, _, grads = gl.residual_gnn_loss(params, batch, data["labels"])
+
+    graph = batch["graph"]
+    s = idx(graph.senders)
+    tp = tree_to_torch(params)
+    h = torch_linear(tp["input"], torch.from_numpy(batch["x"]))
+    for k in ("0", "1"):
+        layer = tp["layers"][k]
+        u = torch_ln(layer["norm"], h)
+        g = layer["gnn"]
+        h = h + torch.relu(u @ g["U"] + torch_propagate(graph, (u @ g["V"])[s]) + g["b"])
+    logits = torch_linear(tp["out"], h[idx(batch["rows"])])
+    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
+    t_loss.backward()
+    assert abs(loss - t_loss.item()) < 1e-12
+    assert_loss_grads(grads, tp)
+
+
+@pytest.mark.parametrize(
+    ("with_pe", "layer_norm"),
+    [(True, True), (False, True), (True, False)],
+    ids=["pe", "no pe", "no LayerNorm"],
+)
+def test_graph_transformer_loss(with_pe, layer_norm):
+    data = gl.nearest_marked_dataset(3, 1, max_distance=4, extra_nodes=1)
+    x, mask = gl.pad_batch(data["features"])
+    pe, _ = gl.pad_batch(gl.laplacian_positions(data["graphs"], 3))
+    pe = pe if with_pe else None
+    rng = np.random.default_rng(11)
+    params = randomize_params(gl.init_graph_transformer(rng, 6, 3, 4, 2, 6, 4, 2), rng)
+    loss, _, grads = gl.graph_transformer_loss(
+        params, x, pe, mask, data["labels"], num_heads=2, layer_norm=layer_norm
+    )
+
+    B, L, _ = x.shape
+    keep = torch.from_numpy(mask)[:, None, None, :]  # (B, 1, 1, L): attend to real nodes only
+    tp = tree_to_torch(params)
+
+    def mha(p, h):
+        q, k, v = ((h @ p[f"W_{c}"] + p[f"b_{c}"]).view(B, L, 2, 2).transpose(1, 2) for c in "QKV")
+        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+        return heads.transpose(1, 2).reshape(B, L, 4) @ p["W_O"] + p["b_O"]
+
+    def ffn(p, h):
+        return torch.relu(h @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+
+    def norm(p, h):
+        return torch_ln(p, h) if layer_norm else h
+
+    h = torch_linear(tp["input"], torch.from_numpy(x))
+    if with_pe:
+        h = h + torch_linear(tp["positions"], torch.from_numpy(pe))
+    for k in ("0", "1"):
+        layer = tp["layers"][k]
+        h = h + mha(layer["attn"], norm(layer["ln1"], h))
+        h = h + ffn(layer["ffn"], norm(layer["ln2"], h))
+    logits = torch_linear(tp["out"], h[:, 0])
+    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
+    t_loss.backward()
+    assert abs(loss - t_loss.item()) < 1e-12
+    assert_loss_grads(grads, tp)
