@@ -12,7 +12,9 @@ the backward functions in reverse, and returns ``(loss, accuracy, grads)``.
 - ``graph_transformer``: the same input layer plus a linear map of Laplacian
   positions, then pre-LN Transformer layers with **full** attention among the nodes
   of each graph (a padded batch with a key mask: the complete graph), node 0's
-  vector, a linear classifier (Dwivedi & Bresson, 2020). One layer reaches every
+  vector, a linear classifier: full attention as in SAN (Kreuzer et al., 2021) and
+  GraphGPS, with the Laplacian positions and sign flips of Dwivedi & Bresson (2020),
+  whose own Graph Transformer attends over graph neighbours only. One layer reaches every
   node; only the positions say which node is near.
 """
 
