@@ -680,8 +680,8 @@ for name, (acc, _) in results.items():
 #    `Uf = gl.flip_signs(U, np.random.default_rng(1))`,
 #    `np.testing.assert_allclose(B, np.einsum("hm,im,jm->hij", w, Uf, Uf))` passes. Added to each head's
 #    scores before the softmax, with $w$ learned, it gives a model that needs no random flips. (It is
-#    built from the projections $u_m u_m^\top$, which have no sign; Lim et al.'s BasisNet builds on the same
-#    idea, SignNet on $\phi(v) + \phi(-v)$.)</details>
+#    built from the projections u_m u_mᵀ, which have no sign; Lim et al.'s BasisNet builds on the same
+#    idea, SignNet on φ(v) + φ(−v).)</details>
 # 4. **Longer paths than in training.** `longer = gl.nearest_marked_dataset(2000, seed=1, max_distance=16)`
 #    (paths up to 18 nodes), then `test_gt(gt_params, data=longer)`,
 #    `test_gnn(vn_params[3], virtual_node=True, data=longer)` and `test_gnn(gnn_params[4], data=longer)`.
@@ -692,7 +692,7 @@ for name, (acc, _) in results.items():
 #    right too (1.00). The 4-layer GNN still stops at 4 hops (0.45 overall).</details>
 # 5. **Patience for the deep GNN.** `p, _ = train_gnn(8, steps=900)` (three times the steps, about 15 s),
 #    then `test_gnn(p)`. Does the cliff move to 8?
-#    <details><summary>Answer</summary>Yes, for seed 0: at least 0.99 at every $d \le 8$ and chance beyond
+#    <details><summary>Answer</summary>Yes, for seed 0: at least 0.99 at every d ≤ 8 and chance beyond
 #    (0.75 overall). The far hops are learned last — the long relay makes them slow to learn, not
 #    impossible — and no amount of training helps beyond the 8 hops the layers reach.</details>
 # 6. **Another graph family: trees.** `gl.nearest_marked_dataset(..., extra_nodes=4)` hangs 4 unmarked
