@@ -3,7 +3,7 @@
 Every model trains for 300 Adam steps on batches of 100 of the 2000 training graphs of
 ``nearest_marked_dataset(seed=0)`` and is tested on the 2000 graphs of ``seed=1``, as in
 the notebook (its functions ``train_gnn``, ``train_gt``, ``test_gnn`` and ``test_gt``).
-The folded answers of exercises 1, 2, 4 and 6 are checked here too, with margins.
+The folded answers of exercises 1, 2, 4, 5 and 6 are checked here too, with margins.
 """
 
 import numpy as np
@@ -28,7 +28,7 @@ def by_distance(scores, data):
     return right.mean(), np.array([right[data["distance"] == d].mean() for d in distances])
 
 
-def train_gnn(data, num_layers, virtual_node=False):
+def train_gnn(data, num_layers, virtual_node=False, steps=STEPS):
     def loss_fn(p, idx):
         batch = gl.node_batch(
             [data["graphs"][i] for i in idx],
@@ -38,7 +38,7 @@ def train_gnn(data, num_layers, virtual_node=False):
         return gl.residual_gnn_loss(p, batch, data["labels"][idx])
 
     p = gl.init_residual_gnn(np.random.default_rng(0), C + 2, 32, num_layers, C)
-    p, history = gl.train(loss_fn, p, 2000, steps=STEPS, batch_size=BATCH, lr=1e-2, seed=0)
+    p, history = gl.train(loss_fn, p, 2000, steps=steps, batch_size=BATCH, lr=1e-2, seed=0)
     assert history["loss"][-1] < history["loss"][0]
     return p
 
@@ -150,6 +150,13 @@ def test_exercise_4_longer_paths(data, transformer, virtual_node_gnn):
     assert overall >= 0.97 and acc.min() >= 0.9, acc
     overall, _ = evaluate_gnn(virtual_node_gnn, longer, virtual_node=True)
     assert overall >= 0.97
+
+
+def test_eight_layers_learn_only_the_near_hops_in_300_steps_and_all_8_in_900(data):
+    _, acc = evaluate_gnn(train_gnn(data["train"], 8), data["test"])
+    assert acc[:4].min() >= 0.95 and acc[4:8].min() < 0.95, acc  # section 2
+    _, acc = evaluate_gnn(train_gnn(data["train"], 8, steps=900), data["test"])
+    assert acc[:8].min() >= 0.95 and acc[8:].mean() <= 0.35, acc  # exercise 5
 
 
 def test_exercise_6_trees_are_harder(data):
