@@ -1,4 +1,4 @@
-"""The targets of notebook 07, asserted with the notebook's data, seeds and settings.
+"""Notebook 07's targets and the answers of its exercises 1 and 2, with its data and seeds.
 
 Each model is trained once (module-scoped fixtures), in NumPy, on the 2000
 training sentences of ``agreement_dataset(seed=0)``; held-out sentences are
@@ -109,3 +109,50 @@ def test_transformer_falls_towards_chance_out_of_distribution(transformer, data,
     """Not a target but the notebook's finding: it learned positions, not syntax."""
     correct = transformer_correct(transformer, data["ood"], ids["ood"])
     assert correct.mean() < 0.7
+
+
+# --- the folded answers of exercises 1 and 2 -------------------------------------------
+
+
+def train_and_test_transformer(data, ids, *, num_heads=4, positions=True, seed=0):
+    """The notebook's ``train_transformer`` + ``transformer_run`` on the test split:
+    the accuracy on sentences with 0, 1 and 2 attractors."""
+    train = data["train"]
+    tokens, mask = gl.pad_batch(ids["train"])
+
+    def loss_fn(params, idx):
+        L = train["lengths"][idx].max()
+        return gl.sentence_transformer_loss(
+            params,
+            tokens[idx, :L],
+            mask[idx, :L],
+            train["verb"][idx],
+            train["labels"][idx],
+            num_heads=num_heads,
+            positions=positions,
+        )
+
+    rng = np.random.default_rng(seed)
+    params = gl.init_sentence_transformer(rng, len(gl.agreement_vocabulary()), 16, num_heads, 32)
+    params, _ = gl.train(loss_fn, params, 2000, steps=600, batch_size=64, lr=1e-2, seed=seed)
+    d = data["test"]
+    tokens, mask = gl.pad_batch(ids["test"])
+    scores = gl.sentence_transformer(
+        params, tokens, mask, d["verb"], num_heads=num_heads, positions=positions
+    )
+    correct = scores.argmax(axis=1) == d["labels"]
+    by_attractors = [correct[d["num_attractors"] == a].mean() for a in range(3)]
+    return correct.mean(), by_attractors
+
+
+def test_exercise_1_without_positions_good_without_attractors_poor_with_them(data, ids):
+    _, (none, _, two) = train_and_test_transformer(data, ids, positions=False)
+    assert none >= 0.85
+    assert two <= 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exercise_2_one_head_gets_92_to_95_percent(data, ids, seed):
+    overall, (_, _, two) = train_and_test_transformer(data, ids, num_heads=1, seed=seed)
+    assert 0.9 <= overall <= 0.97  # the answer: about 0.92-0.95 (four heads: 1.000)
+    assert 0.8 <= two <= 0.96  # the answer: 0.82-0.94 with two attractors
