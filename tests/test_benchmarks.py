@@ -33,7 +33,8 @@ def test_backends_report_not_installed(bench):
 
 def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     log = []
-    argv = ["--quick", "--no-torch", "--reps", "1", "--cases", "propagate,softmax,window,course"]
+    cases = "propagate,softmax,window,course,graph_training"
+    argv = ["--quick", "--no-torch", "--reps", "1", "--cases", cases]
     status = bench.main([*argv, "--out", str(tmp_path)], log=log.append)
     assert status == 0, "\n".join(line for line in log if line.startswith("***"))
 
@@ -45,6 +46,7 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     assert (tmp_path / "window_attention.png").read_bytes().startswith(b"\x89PNG")
     assert "## Course sizes: the package against the textbook lines" in md
     assert "| karate club | gl.gat_layer |" in md
+    assert "| 8 graph training step | train step (fwd+bwd+Adam), Graph Transformer," in md
 
     data = json.loads((tmp_path / "results.json").read_text())
     cpu = data["meta"]["machine"]["cpu"]
@@ -52,7 +54,12 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     assert data["failures"] == []
     assert data["meta"]["machine"]["torch"] == "not installed"
     rows = data["rows"]
-    assert {r["case"] for r in rows} == {"1 propagate", "2 segment_softmax", "4 window attention"}
+    assert {r["case"] for r in rows} == {
+        "1 propagate",
+        "2 segment_softmax",
+        "4 window attention",
+        "8 graph training step",
+    }
     timed = [r for r in rows if r["kind"] == "time"]
     assert all(r["ours"]["median"] > 0 for r in timed)
     compared = [r for r in timed if r["ref_name"] != "—"]

@@ -6,7 +6,16 @@ keys carry the case's prefix). Its ``TARGET_*`` constants are listed in results.
 To add a case: write ``benchmarks/cases/<name>.py`` and add one line below.
 """
 
-from benchmarks.cases import course, dense, layers, propagate, softmax, training, window
+from benchmarks.cases import (
+    course,
+    dense,
+    graph_training,
+    layers,
+    propagate,
+    softmax,
+    training,
+    window,
+)
 
 CASES = {
     "propagate": propagate,
@@ -16,6 +25,7 @@ CASES = {
     "layers": layers,
     "course": course,
     "training": training,
+    "graph_training": graph_training,
 }
 
 
