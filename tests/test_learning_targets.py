@@ -68,8 +68,8 @@ def test_two_layer_tree_gnn_gets_98_percent_in_and_out_of_distribution(tree_gnn,
         assert correct[d["num_attractors"] == a].mean() >= 0.95
 
 
-@pytest.fixture(scope="module")
-def transformer(data, ids):
+def train_transformer(data, ids, *, num_heads=4, positions=True, seed=0):
+    """The notebook's ``train_transformer``: 600 Adam steps on batches of 64 sentences."""
     train = data["train"]
     tokens, mask = gl.pad_batch(ids["train"])
 
@@ -81,13 +81,19 @@ def transformer(data, ids):
             mask[idx, :L],
             train["verb"][idx],
             train["labels"][idx],
-            num_heads=4,
+            num_heads=num_heads,
+            positions=positions,
         )
 
-    rng = np.random.default_rng(0)
-    params = gl.init_sentence_transformer(rng, len(gl.agreement_vocabulary()), 16, 4, 32, 1)
-    params, _ = gl.train(loss_fn, params, 2000, steps=600, batch_size=64, lr=1e-2, seed=0)
+    rng = np.random.default_rng(seed)
+    params = gl.init_sentence_transformer(rng, len(gl.agreement_vocabulary()), 16, num_heads, 32)
+    params, _ = gl.train(loss_fn, params, 2000, steps=600, batch_size=64, lr=1e-2, seed=seed)
     return params
+
+
+@pytest.fixture(scope="module")
+def transformer(data, ids):
+    return train_transformer(data, ids)
 
 
 def transformer_correct(params, d, ids):
@@ -115,26 +121,9 @@ def test_transformer_falls_towards_chance_out_of_distribution(transformer, data,
 
 
 def train_and_test_transformer(data, ids, *, num_heads=4, positions=True, seed=0):
-    """The notebook's ``train_transformer`` + ``transformer_run`` on the test split:
-    the accuracy on sentences with 0, 1 and 2 attractors."""
-    train = data["train"]
-    tokens, mask = gl.pad_batch(ids["train"])
-
-    def loss_fn(params, idx):
-        L = train["lengths"][idx].max()
-        return gl.sentence_transformer_loss(
-            params,
-            tokens[idx, :L],
-            mask[idx, :L],
-            train["verb"][idx],
-            train["labels"][idx],
-            num_heads=num_heads,
-            positions=positions,
-        )
-
-    rng = np.random.default_rng(seed)
-    params = gl.init_sentence_transformer(rng, len(gl.agreement_vocabulary()), 16, num_heads, 32)
-    params, _ = gl.train(loss_fn, params, 2000, steps=600, batch_size=64, lr=1e-2, seed=seed)
+    """Train as the notebook does, then ``transformer_run`` on the test split: the accuracy
+    overall and on the sentences with 0, 1 and 2 attractors."""
+    params = train_transformer(data, ids, num_heads=num_heads, positions=positions, seed=seed)
     d = data["test"]
     tokens, mask = gl.pad_batch(ids["test"])
     scores = gl.sentence_transformer(
