@@ -28,6 +28,17 @@ def as_index_array(x, name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def as_rng(rng, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` if it is a ``np.random.Generator``; every random draw goes through one."""
+    __tracebackhide__ = True
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a seeded np.random.Generator, e.g. np.random.default_rng(0); "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
 def as_count(x, name: str) -> int:
     """Return ``x`` as a non-negative Python int (bools and floats are refused)."""
     __tracebackhide__ = True

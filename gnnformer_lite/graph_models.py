@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count, as_float_array
+from ._checks import as_count, as_float_array, as_rng
 from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
 from .layers import (
     feed_forward,
@@ -56,12 +56,6 @@ def _accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
 
 def _ln(d: int) -> dict:
     return {"gamma": np.ones(d), "beta": np.zeros(d)}
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
-    return rng
 
 
 def _check_node_batch(graphs, features) -> list[np.ndarray]:
@@ -167,7 +161,7 @@ def laplacian_positions(graphs: list[Graph], k: int) -> list[np.ndarray]:
 
 def init_residual_gnn(rng, d_in: int, d: int, num_layers: int, num_classes: int) -> dict:
     """``{"input": linear (d_in -> d), "layers": {"0": {"norm", "gnn"}, ...}, "out"}``."""
-    rng, num_layers = _check_rng(rng), as_count(num_layers, "num_layers")
+    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
     return {
         "input": init_linear(rng, d_in, d),
         "layers": {
@@ -236,7 +230,7 @@ def init_graph_transformer(
     num_layers: int = 1,
 ) -> dict:
     """``{"input", "positions" (k -> d_model), "layers": {"0": transformer_layer, ...}, "out"}``."""
-    rng, num_layers = _check_rng(rng), as_count(num_layers, "num_layers")
+    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
     return {
         "input": init_linear(rng, d_in, d_model),
         "positions": init_linear(rng, k, d_model),

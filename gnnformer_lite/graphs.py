@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_index_array
+from ._checks import as_count, as_index_array, as_rng
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -317,11 +317,7 @@ def random_graph(
     """
     n = as_count(n, "n")
     num_random = as_count(num_random, "num_random")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a seeded np.random.Generator, e.g. np.random.default_rng(0); "
-            f"got {type(rng).__name__}"
-        )
+    as_rng(rng)
     if num_random > max(n - 1, 0):
         raise ValueError(
             f"num_random={num_random} is too large for n={n}: a node has only "

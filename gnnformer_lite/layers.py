@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 from ._checks import (
     as_count,
     as_float_array,
+    as_rng,
     check_cache,
     check_params,
     check_upstream,
@@ -102,15 +103,6 @@ def _glorot(rng: np.random.Generator, d_in: int, d_out: int, dtype, shape=None) 
     return rng.uniform(-limit, limit, size=shape or (d_in, d_out)).astype(dtype)
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a seeded np.random.Generator, e.g. np.random.default_rng(0); "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
 # --- GNN -----------------------------------------------------------------------
 
 
@@ -118,7 +110,7 @@ def init_gnn_layer(
     rng: np.random.Generator, d_in: int, d_out: int, *, dtype=np.float64
 ) -> dict[str, np.ndarray]:
     """Parameters of ``gnn_layer``: ``U, V: (d_in, d_out)`` (Glorot), ``b: (d_out,)`` (zeros)."""
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
     return {
         "U": _glorot(rng, d_in, d_out, dtype),
@@ -214,7 +206,7 @@ def init_gat_layer(
     ``W: (d_in, H*d_out)``, ``a_src, a_dst: (H, d_out)`` (Glorot), and
     ``b: (H*d_out,)`` if ``concat`` else ``(d_out,)`` (zeros).
     """
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
     H = as_count(num_heads, "num_heads")
     if H < 1:
@@ -359,7 +351,7 @@ def init_multi_head_attention(
 ) -> dict[str, np.ndarray]:
     """Parameters of ``multi_head_attention``: ``W_Q, W_K, W_V, W_O: (d_model, d_model)``
     (Glorot) and ``b_Q, b_K, b_V, b_O: (d_model,)`` (zeros)."""
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     d_model = as_count(d_model, "d_model")
     _head_dim(d_model, num_heads)
     params = {f"W_{x}": _glorot(rng, d_model, d_model, dtype) for x in "QKVO"}
@@ -576,7 +568,7 @@ def init_transformer_layer(
     ``b1``, ``W2 (d_ff, d_model)``, ``b2``; ``ln1``, ``ln2``: ``gamma`` (ones),
     ``beta`` (zeros), each ``(d_model,)``.
     """
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     d_model, d_ff = as_count(d_model, "d_model"), as_count(d_ff, "d_ff")
     attn = init_multi_head_attention(rng, d_model, num_heads, dtype=dtype)
     ffn = {

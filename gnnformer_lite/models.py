@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_index_array
+from ._checks import as_index_array, as_rng
 from .graphs import Graph, batch_graphs, dependency_graph, path_graph
 from .layers import (
     gnn_layer,
@@ -53,18 +53,12 @@ def _accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(axis=1) == labels).mean())
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
 # --- a GNN that classifies nodes ----------------------------------------------------------
 
 
 def init_node_classifier(rng, d_in: int, d_hidden: int, num_classes: int) -> dict:
     """Two GNN layers: ``{"layer1": (d_in -> d_hidden), "layer2": (d_hidden -> num_classes)}``."""
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     return {
         "layer1": init_gnn_layer(rng, d_in, d_hidden),
         "layer2": init_gnn_layer(rng, d_hidden, num_classes),
@@ -131,7 +125,7 @@ def graph_batch(graphs: list[Graph], ids: list[np.ndarray], rows: np.ndarray) ->
 
 def init_sentence_gnn(rng, vocab_size: int, d: int, num_layers: int, num_classes: int = 2):
     """``{"embed": (vocab_size, d), "layers": {"0": gnn, ...}, "out": linear (d -> classes)}``."""
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     return {
         "embed": rng.normal(0.0, 1.0, size=(vocab_size, d)),
         "layers": {str(k): init_gnn_layer(rng, d, d) for k in range(num_layers)},
@@ -196,7 +190,7 @@ def init_sentence_transformer(
     rng, vocab_size: int, d_model: int, num_heads: int, d_ff: int, num_layers: int = 1
 ) -> dict:
     """``{"embed", "layers": {"0": transformer_layer, ...}, "out"}``."""
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     return {
         "embed": rng.normal(0.0, 1.0, size=(vocab_size, d_model)),
         "layers": {

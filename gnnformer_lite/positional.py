@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import as_count
+from ._checks import as_count, as_rng
 from .graphs import check_graph
 
 if TYPE_CHECKING:
@@ -224,8 +224,7 @@ def flip_signs(pe: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     graph ``(n, k)`` or a padded batch ``(B, L, k)``: one sign per column, shared by
     the whole batch (as in Dwivedi & Bresson's code).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
+    as_rng(rng)
     pe = np.asarray(pe)
     if pe.ndim < 1:
         raise ValueError("pe must have a last axis of eigenvectors, got a scalar")

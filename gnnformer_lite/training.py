@@ -31,6 +31,7 @@ from ._checks import (
     as_count,
     as_float_array,
     as_index_array,
+    as_rng,
     get_param,
 )
 from .message_passing import segment_mean, segment_sum
@@ -177,8 +178,7 @@ def init_linear(
     rng: np.random.Generator, d_in: int, d_out: int, *, dtype=np.float64
 ) -> dict[str, np.ndarray]:
     """Parameters of ``linear``: ``W: (d_in, d_out)`` (Glorot uniform), ``b: (d_out,)`` (zeros)."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a seeded np.random.Generator, got {type(rng).__name__}")
+    as_rng(rng)
     d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
     limit = np.sqrt(6.0 / max(d_in + d_out, 1))
     return {
