@@ -8,7 +8,7 @@
   ``union_graph``,
   ``from_adjacency``, ``from_networkx``, ``to_networkx``, ``example_sentence``;
 - message passing: ``segment_sum``, ``segment_max``, ``segment_mean``,
-  ``segment_softmax``, ``propagate``;
+  ``segment_softmax``, ``propagate``, ``hop_distance``;
 - attention: ``softmax``, ``self_attention``, ``scaled_dot_product_attention``,
   ``graph_attention``,
   ``edge_weights_to_dense``;
@@ -112,6 +112,7 @@ from .layers import (
     transformer_layer_backward,
 )
 from .message_passing import (
+    hop_distance,
     propagate,
     propagate_backward,
     segment_max,
@@ -211,6 +212,7 @@ __all__ = [
     "pad_batch",
     "path_graph",
     "propagate",
+    "hop_distance",
     "random_graph",
     "relu",
     "scaled_dot_product_attention",

@@ -207,6 +207,34 @@ def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:
     return d_out[graph.receivers]
 
 
+def hop_distance(graph: Graph, max_layers: int | None = None) -> np.ndarray:
+    r"""The fewest layers of message passing after which node j can influence node i.
+
+    .. math:: \text{hops}_{ij} = \min \{\, L \ge 0 : \big[(A + I)^L\big]_{ij} > 0 \,\}
+
+    computed as message passing itself: start from one-hot features (every node has
+    heard only itself) and propagate them, ``heard = heard + propagate(graph,
+    heard[senders])``, once per layer; ``hops[i, j]`` is the first layer at which
+    ``heard[i, j] > 0``. Notebook 06 writes it by hand.
+
+    Args:
+        graph: a ``Graph`` on ``n`` nodes (edges j -> i: information flows from j to i).
+        max_layers: stop after this many layers (default ``n``: every reachable pair).
+
+    Returns:
+        ``(n, n)`` int64; ``-1`` where j cannot reach i within ``max_layers``.
+    """
+    check_graph(graph)
+    n = graph.num_nodes
+    max_layers = n if max_layers is None else as_count(max_layers, "max_layers")
+    hops = np.where(np.eye(n, dtype=bool), 0, -1).astype(np.int64)
+    heard = np.eye(n)  # heard[i, j] > 0: i has heard from j
+    for L in range(1, max_layers + 1):
+        heard = heard + propagate(graph, heard[graph.senders])  # (A + I) @ heard
+        hops[(heard > 0) & (hops < 0)] = L
+    return hops
+
+
 # --------------------------------------------------------------------------- input checks
 
 

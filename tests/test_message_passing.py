@@ -226,3 +226,30 @@ def test_propagate_isolated_nodes_and_dtypes(strict):
     np.testing.assert_array_equal(out, [[0, 0], [1, 2], [3, 4], [0, 0]])
     assert gl.propagate(gl.Graph([], [], 3), np.zeros((0, 5))).shape == (3, 5)
     assert gl.propagate(gl.Graph([], [], 0), np.zeros((0, 5))).shape == (0, 5)
+
+
+# --- hop_distance ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hop_distance_is_the_first_power_of_a_plus_i_that_connects(seed):
+    rng = np.random.default_rng(seed)
+    n = 9
+    A = rng.random((n, n)) < 0.2  # directed, with unreachable pairs
+    g = gl.from_adjacency(A)
+    hops = gl.hop_distance(g)
+    M = g.adjacency() + np.eye(n)
+    for L in range(n + 1):
+        np.testing.assert_array_equal((hops >= 0) & (hops <= L), np.linalg.matrix_power(M, L) > 0)
+    assert (np.diag(hops) == 0).all()
+
+
+def test_hop_distance_on_a_path_and_with_max_layers():
+    n = 6
+    hops = gl.hop_distance(gl.path_graph(n))
+    i, j = np.indices((n, n))
+    np.testing.assert_array_equal(hops, np.abs(i - j))
+    capped = gl.hop_distance(gl.path_graph(n), max_layers=2)
+    np.testing.assert_array_equal(capped, np.where(np.abs(i - j) <= 2, np.abs(i - j), -1))
+    with pytest.raises(TypeError, match="max_layers must be an int"):
+        gl.hop_distance(gl.path_graph(n), max_layers=1.5)

@@ -337,7 +337,8 @@ for L in range(5):
         (hop_distance(check) <= L) & (hop_distance(check) >= 0),
         np.linalg.matrix_power(A_plus_I, L) > 0,
     )
-print(f"one-hot propagation == (A + I)^L > 0 for L = 0..{L}")
+np.testing.assert_array_equal(hop_distance(check), gl.hop_distance(check))  # the module's version
+print(f"one-hot propagation == (A + I)^L > 0 for L = 0..{L}; == gl.hop_distance")
 
 # %% [markdown]
 # Now the law. For a window of radius $r$ every layer moves information at most $r$ positions,
