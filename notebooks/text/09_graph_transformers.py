@@ -156,7 +156,7 @@ assert all(m[0] != m[1] for m in marked)  # the decoy's colour always differs
 smaller = np.array([m[0] for m in marked])
 print(
     f"'the smaller marked colour': accuracy {np.mean(smaller == test_set['labels']):.2f} "
-    f"(the set ceiling: {1 / 2}; chance: {1 / C})"
+    f"(the set ceiling: {1 / 2}; chance: {1 / C:.2f})"
 )
 
 # %% [markdown]
