@@ -28,6 +28,49 @@ def as_index_array(x, name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def check_range(idx: np.ndarray, name: str, upper: int, what: str, lower: int = 0) -> np.ndarray:
+    """``idx`` (ints) must lie in ``[lower, upper)``; the error names the first entry that does not.
+
+    ``what`` finishes the sentence: ``"segment_ids contains 7, out of range for num_segments=5"``.
+    """
+    __tracebackhide__ = True
+    if idx.size and (idx.min() < lower or idx.max() >= upper):
+        bad = idx[(idx < lower) | (idx >= upper)].flat[0]
+        raise ValueError(f"{name} contains {bad}, out of range for {what}")
+    return idx
+
+
+def setting(params: dict, key: str, given, default):
+    """The value of a model setting: what ``init_*`` recorded in ``params[key]``.
+
+    A model remembers how it was built: ``init_*`` stores its settings (``num_heads``,
+    ``norm``, ...) in the params dict beside the arrays. A value given again at call
+    time must agree; a different one is an error, never a silent run with a model
+    it was not built as. Params made by hand, without the key, take ``given`` (or
+    ``default`` when that is ``UNSET`` too).
+    """
+    __tracebackhide__ = True
+    if key not in params:
+        return default if given is UNSET else given
+    built = params[key]
+    if given is not UNSET and given != built:
+        raise ValueError(
+            f"{key}={given!r}, but these params were built with {key}={built!r}: drop "
+            f"the argument (the model knows its settings), or build one with {key}={given!r}"
+        )
+    return built
+
+
+class _Unset:
+    """The default of a setting a caller did not give: then the params' own value is used."""
+
+    def __repr__(self) -> str:
+        return "<from params>"
+
+
+UNSET = _Unset()
+
+
 def as_rng(rng, name: str = "rng") -> np.random.Generator:
     """Return ``rng`` if it is a ``np.random.Generator``; every random draw goes through one."""
     __tracebackhide__ = True
@@ -66,6 +109,16 @@ def as_float_array(x, name: str, ndim: int | None = None, finite: bool = True) -
     if finite and not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN/inf (shape {arr.shape})")
     return arr
+
+
+def as_features(h, batched: bool = False) -> np.ndarray:
+    """``h`` as a float array ``(n, d)`` (``batched``: also ``(..., n, d)``, a padded batch)."""
+    __tracebackhide__ = True
+    h = as_float_array(h, "h")
+    if h.ndim != 2 and not (batched and h.ndim > 2):
+        expected = "(num_nodes, d) or a padded batch (..., n, d)" if batched else "(num_nodes, d)"
+        raise ValueError(f"h must be {expected}, got shape {h.shape}")
+    return h
 
 
 def check_params(params, layer: str) -> dict:

@@ -33,6 +33,17 @@ from .message_passing import (
     segment_sum,
 )
 
+__all__ = [
+    "edge_weights_to_dense",
+    "graph_attention",
+    "graph_attention_backward",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_backward",
+    "self_attention",
+    "softmax",
+    "softmax_backward",
+]
+
 
 def scaled_dot_product_attention(
     q: ArrayLike,
@@ -210,12 +221,12 @@ def graph_attention(
     alpha = segment_softmax(scores, r, n, indptr=graph.indptr)  # softmax over each N(i)
     out = propagate(graph, alpha[:, :, None] * v[s])  # sum alpha_ij v_j into each receiver
     if cache is not None:
-        cache.update(q=q, k=k, v=v, alpha=alpha)
+        cache.update(q=q, k=k, v=v, alpha=alpha, graph=graph)
     return out, alpha
 
 
 def graph_attention_backward(
-    graph: Graph, cache: dict, d_out: ArrayLike
+    cache: dict, d_out: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of ``graph_attention``: message passing backwards, on the reversed graph.
 
@@ -240,22 +251,15 @@ def graph_attention_backward(
     ``q[receivers]`` is ``propagate`` itself.
 
     Args:
-        graph: the ``Graph`` given to ``graph_attention``.
-        cache: the dict given to ``graph_attention(..., cache=cache)``.
+        cache: the dict given to ``graph_attention(..., cache=cache)`` (it holds the graph).
         d_out: ``(n, H, d_v)``, the gradient of the loss with respect to ``out``.
 
     Returns:
         ``(d_q, d_k, d_v)`` shaped like ``q, k, v``.
     """
-    cache = check_cache(cache, ("q", "k", "v", "alpha"), "graph_attention")
-    q, k, v, alpha = cache["q"], cache["k"], cache["v"], cache["alpha"]
+    cache = check_cache(cache, ("q", "k", "v", "alpha", "graph"), "graph_attention")
+    q, k, v, alpha, graph = (cache[key] for key in ("q", "k", "v", "alpha", "graph"))
     G = check_upstream(d_out, (*q.shape[:-1], v.shape[-1]), "graph_attention")
-    check_graph(graph, q.shape[0], "q")
-    if alpha.shape[0] != graph.num_edges:
-        raise ValueError(
-            f"graph has {graph.num_edges} edges but graph_attention saw {alpha.shape[0]}: "
-            f"pass the graph given to the forward"
-        )
     s, r, n = graph.senders, graph.receivers, graph.num_nodes
     d_messages = propagate_backward(graph, G)  # (E, H, d_v): each edge gets G of its receiver
     d_alpha = np.einsum("ehd,ehd->eh", d_messages, v[s])  # message = alpha_ij v_j

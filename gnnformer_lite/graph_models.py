@@ -1,14 +1,16 @@
-r"""The two models of notebook 09, a deep GNN and a Graph Transformer, with their backward passes.
+r"""Models of graphs: a node classifier, a deep residual GNN, and a Graph Transformer.
 
-Both classify a graph by one node's vector (node 0, the source of
-``nearest_marked_dataset``) and follow the ``init_*`` / forward / ``*_loss``
-pattern of ``models.py``: the loss runs the forward with ``cache=`` dicts, then
-the backward functions in reverse, and returns ``(loss, accuracy, grads)``.
+Each model is an ``init_*`` function (a tree of arrays and the settings it was
+built with), a forward, its backward ``model_backward(cache, d_scores) ->
+(d_params, d_input)`` and a ``*_loss`` that ``train`` takes.
 
+- ``node_classifier``: two GNN layers on one graph, a loss on a few labelled
+  nodes (Zachary's karate club from one member per faction).
 - ``residual_gnn``: a linear input layer, then ``L`` pre-LN residual GNN layers
   :math:`h \leftarrow h + \text{GNN}(\text{LN}(h))` on a batch of graphs (one
-  disjoint graph, ``batch_graphs``), node 0's vector, a linear classifier.
-  Information travels one hop per layer.
+  disjoint graph, ``node_batch``), node 0's vector, a linear classifier.
+  Information travels one hop per layer; ``virtual_node=True`` adds a node joined
+  to every node of its graph.
 - ``graph_transformer``: the same input layer plus a linear map of Laplacian
   positions, then pre-LN Transformer layers with **full** attention among the nodes
   of each graph (a padded batch with a key mask: the complete graph), node 0's
@@ -22,25 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count, as_float_array, as_rng
+from ._checks import UNSET, as_count, as_float_array, as_rng
+from ._params import layer_norm_params, stack_backward, sub_caches
+from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
-from .layers import (
-    feed_forward,
-    feed_forward_backward,
-    gnn_layer,
-    gnn_layer_backward,
-    init_gnn_layer,
-    init_transformer_layer,
-    layer_norm,
-    layer_norm_backward,
-    multi_head_attention,
-    multi_head_attention_backward,
-    relu,
-    transformer_layer,
-    transformer_layer_backward,
-)
-from .positional import laplacian_encoding, pad_encoding
-from .training import (
+from .learning import (
+    accuracy,
+    classification_loss,
     init_linear,
     linear,
     linear_backward,
@@ -48,14 +38,294 @@ from .training import (
     readout_backward,
     softmax_cross_entropy,
 )
+from .transformer_layers import (
+    init_transformer_layer,
+    layer_norm,
+    layer_norm_backward,
+    transformer_layer,
+    transformer_layer_backward,
+)
+
+__all__ = [
+    "graph_transformer",
+    "graph_transformer_backward",
+    "graph_transformer_loss",
+    "init_graph_transformer",
+    "init_node_classifier",
+    "init_residual_gnn",
+    "node_batch",
+    "node_classifier",
+    "node_classifier_backward",
+    "node_classifier_loss",
+    "residual_gnn",
+    "residual_gnn_backward",
+    "residual_gnn_loss",
+]
 
 
-def _accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
-    return float((logits.argmax(axis=1) == labels).mean())
+# --- a GNN that classifies nodes ----------------------------------------------------------
 
 
-def _ln(d: int) -> dict:
-    return {"gamma": np.ones(d), "beta": np.zeros(d)}
+def init_node_classifier(rng, d_in: int, d_hidden: int, num_classes: int) -> dict:
+    """Two GNN layers: ``{"layer1": (d_in -> d_hidden), "layer2": (d_hidden -> num_classes)}``."""
+    rng = as_rng(rng)
+    return {
+        "layer1": init_gnn_layer(rng, d_in, d_hidden),
+        "layer2": init_gnn_layer(rng, d_hidden, num_classes),
+    }
+
+
+def node_classifier(params: dict, x: np.ndarray, graph: Graph, *, cache=None) -> tuple:
+    r"""Class scores of every node, and the hidden layer.
+
+    .. math:: h = \operatorname{ReLU}(\text{GNN}_1(x)), \qquad z = \text{GNN}_2(h)
+
+    Returns ``(z: (n, num_classes), h: (n, d_hidden))``.
+    """
+    c = sub_caches(cache, "layer1", "layer2")
+    h = gnn_layer(params["layer1"], x, graph, relu, cache=c["layer1"])
+    z = gnn_layer(params["layer2"], h, graph, None, cache=c["layer2"])
+    if cache is not None:
+        cache.update(c)
+    return z, h
+
+
+def node_classifier_backward(cache: dict, d_scores: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Gradients of ``node_classifier``: ``(d_params, d_x)`` from those of the scores ``z``."""
+    g2, d_h = gnn_layer_backward(cache["layer2"], d_scores)
+    g1, d_x = gnn_layer_backward(cache["layer1"], d_h)
+    return {"layer1": g1, "layer2": g2}, d_x
+
+
+def node_classifier_loss(params, x, graph, nodes, labels) -> tuple[float, float, dict]:
+    """Cross-entropy on the labelled ``nodes`` only; ``labels[k]`` is the class of ``nodes[k]``.
+
+    Returns ``(loss, accuracy on those nodes, grads)``.
+    """
+    cache: dict = {}
+    z, _ = node_classifier(params, x, graph, cache=cache)
+    loss, d_picked = softmax_cross_entropy(z[nodes], labels)
+    d_z = np.zeros_like(z)
+    np.add.at(d_z, nodes, d_picked)  # only the labelled rows receive a gradient
+    grads, _ = node_classifier_backward(cache, d_z)
+    return loss, accuracy(z[nodes], labels), grads
+
+
+# --- batches of graphs ----------------------------------------------------------------------
+
+
+def node_batch(
+    graphs: list[Graph], features: list[np.ndarray], *, virtual_node: bool = False
+) -> dict:
+    """A batch of graphs as one disjoint graph: ``{"graph", "x", "rows", "virtual_node"}``.
+
+    ``rows[b]`` is node 0 of graph b in the batch. With ``virtual_node`` every graph
+    first gets its own virtual node (``virtual_node_graph``) with a zero feature row.
+    """
+    features = _check_node_batch(graphs, features)
+    if virtual_node:
+        features = [np.vstack([x, np.zeros((1, x.shape[1]))]) for x in features]
+        graphs = [virtual_node_graph(g) for g in graphs]
+    graph, _, offsets = batch_graphs(graphs)
+    x = np.concatenate(features)
+    return {"graph": graph, "x": x, "rows": offsets[:-1], "virtual_node": bool(virtual_node)}
+
+
+# --- a deep GNN: one hop per layer ---------------------------------------------------------
+
+
+def init_residual_gnn(
+    rng, d_in: int, d: int, num_layers: int, num_classes: int, *, virtual_node: bool = False
+) -> dict:
+    """``{"input": linear (d_in -> d), "layers": [{"norm", "gnn"}, ...], "out", "virtual_node"}``.
+
+    ``virtual_node`` records whether the model runs on batches with a virtual node
+    (``node_batch(..., virtual_node=True)``); ``residual_gnn`` refuses the other kind.
+    """
+    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
+    return {
+        "input": init_linear(rng, d_in, d),
+        "layers": [
+            {"norm": layer_norm_params(d), "gnn": init_gnn_layer(rng, d, d)}
+            for _ in range(num_layers)
+        ],
+        "out": init_linear(rng, d, num_classes),
+        "virtual_node": bool(virtual_node),
+    }
+
+
+def residual_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
+    r"""Class scores ``(B, classes)`` of a batch from ``node_batch``.
+
+    .. math:: h^0 = x W_\text{in} + b, \quad
+        h^{\ell+1} = h^\ell + \operatorname{ReLU}\big(\text{GNN}(\operatorname{LN}(h^\ell))\big),
+        \quad z_b = h^L_{\text{rows}[b]} W + c
+
+    with :math:`\text{GNN}(u)_i = u_i U + \sum_{j \in \mathcal{N}(i)} u_j V + b`
+    (``gnn_layer``, sum aggregation with a self term).
+    """
+    batch = _check_batch(params, batch)
+    c = sub_caches(cache, "input", "readout", "out", layers=len(params["layers"]))
+    h = linear(params["input"], batch["x"], cache=c["input"])
+    for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
+        h = _residual_layer(layer, h, batch["graph"], cache=c_layer)
+    z = linear(params["out"], readout(h, batch["rows"], cache=c["readout"]), cache=c["out"])
+    if cache is not None:
+        cache.update(c)
+    return z
+
+
+def residual_gnn_backward(cache: dict, d_scores: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Gradients of ``residual_gnn``: ``(d_params, d_x)``."""
+    grads = {}
+    grads["out"], d_r = linear_backward(cache["out"], d_scores)
+    d_h = readout_backward(cache["readout"], d_r)
+    grads["layers"], d_h = stack_backward(_residual_layer_backward, cache["layers"], d_h)
+    grads["input"], d_x = linear_backward(cache["input"], d_h)
+    return grads, d_x
+
+
+def residual_gnn_loss(params: dict, batch: dict, labels) -> tuple[float, float, dict]:
+    """Forward, cross-entropy, and the backward pass: ``(loss, accuracy, grads)``."""
+    return classification_loss(residual_gnn, residual_gnn_backward, params, batch, labels=labels)
+
+
+def _residual_layer(params: dict, h: np.ndarray, graph: Graph, *, cache=None) -> np.ndarray:
+    """One pre-LN residual GNN layer: ``h + ReLU(GNN(LN(h)))``."""
+    c = sub_caches(cache, "norm", "gnn")
+    u = layer_norm(h, params["norm"]["gamma"], params["norm"]["beta"], cache=c["norm"])
+    out = h + gnn_layer(params["gnn"], u, graph, relu, cache=c["gnn"])
+    if cache is not None:
+        cache.update(c)
+    return out
+
+
+def _residual_layer_backward(cache: dict, d_out: np.ndarray) -> tuple[dict, np.ndarray]:
+    d_gnn, d_u = gnn_layer_backward(cache["gnn"], d_out)
+    d_norm, d_h = layer_norm_backward(cache["norm"], d_u)
+    return {"norm": d_norm, "gnn": d_gnn}, d_out + d_h  # the residual passes d_out on unchanged
+
+
+# --- a Graph Transformer: full attention, positions from the Laplacian --------------------
+
+
+def init_graph_transformer(
+    rng,
+    d_in: int,
+    k: int,
+    d_model: int,
+    num_heads: int,
+    d_ff: int,
+    num_classes: int,
+    num_layers: int = 1,
+    *,
+    positions: bool = True,
+    norm: str | None = "pre",
+) -> dict:
+    """``{"input", "positions" (k -> d_model), "layers": [transformer_layer, ...], "out"}``.
+
+    ``positions=False`` builds the model without the positions' map (its weights are
+    drawn all the same, so that both models start from the same other weights);
+    ``graph_transformer`` then refuses positions, and the model with them refuses
+    to run without. ``num_heads`` and ``norm`` (``"pre"``, or ``None`` for no
+    LayerNorm at all) are recorded in every layer (``init_transformer_layer``).
+    """
+    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
+    params = {"input": init_linear(rng, d_in, d_model)}
+    position_map = init_linear(rng, k, d_model)
+    if positions:
+        params["positions"] = position_map
+    params["layers"] = [
+        init_transformer_layer(rng, d_model, num_heads, d_ff, norm=norm) for _ in range(num_layers)
+    ]
+    params["out"] = init_linear(rng, d_model, num_classes)
+    return params
+
+
+def graph_transformer(
+    params: dict,
+    x: np.ndarray,
+    pe: np.ndarray | None,
+    mask: np.ndarray,
+    *,
+    num_heads: int = UNSET,
+    norm: str | None = UNSET,
+    cache=None,
+    return_attention: bool = False,
+):
+    r"""Class scores ``(B, classes)``, read at node 0 of each graph of a padded batch.
+
+    .. math:: h^0 = x W_\text{in} + PE\, W_\text{pos} + b, \quad
+        h^{\ell+1} = \text{TransformerLayer}_\text{pre-LN}(h^\ell), \quad
+        z_b = h^L_{b, 0} W + c
+
+    Every node attends to every node of its own graph (the mask hides the padding):
+    a GAT on the complete graph, as in notebook 04.
+
+    Args:
+        params: from ``init_graph_transformer``.
+        x: ``(B, L, F)`` node features (``pad_batch`` of the feature arrays).
+        pe: ``(B, L, k)`` positions (``laplacian_positions``, padded); ``None``
+            exactly when the model was built with ``positions=False``: it then
+            sees each graph as a set of nodes.
+        mask: ``(B, L)`` True for a real node.
+        num_heads, norm: what ``init_graph_transformer`` recorded; a different value
+            is an error.
+        cache: if a dict, filled with what ``graph_transformer_backward`` needs.
+        return_attention: also return each layer's weights ``(B, H, L, L)``.
+    """
+    x, pe, mask = _check_padded_graphs(params, x, pe, mask)
+    c = sub_caches(cache, "input", "positions", "readout", "out", layers=len(params["layers"]))
+    h = linear(params["input"], x, cache=c["input"])
+    if pe is not None:
+        h = h + linear(params["positions"], pe, cache=c["positions"])
+    keys = mask[:, None, :]  # (B, 1, L): each node attends to the real nodes of its graph
+    attention = []
+    for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
+        h, weights = transformer_layer(
+            layer,
+            h,
+            num_heads=num_heads,
+            norm=norm,
+            mask=keys,
+            return_attention=True,
+            cache=c_layer,
+        )
+        attention.append(weights)
+    B, L, _ = h.shape
+    r = readout(h.reshape(B * L, -1), np.arange(B) * L, cache=c["readout"])  # node 0
+    z = linear(params["out"], r, cache=c["out"])
+    if cache is not None:
+        cache.update(c, shape=h.shape, has_pe=pe is not None)
+    return (z, attention) if return_attention else z
+
+
+def graph_transformer_backward(cache: dict, d_scores: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Gradients of ``graph_transformer``: ``(d_params, d_x)``."""
+    grads = {}
+    grads["out"], d_r = linear_backward(cache["out"], d_scores)
+    d_h = readout_backward(cache["readout"], d_r).reshape(cache["shape"])
+    grads["layers"], d_h = stack_backward(transformer_layer_backward, cache["layers"], d_h)
+    grads["input"], d_x = linear_backward(cache["input"], d_h)
+    if cache["has_pe"]:
+        grads["positions"], _ = linear_backward(cache["positions"], d_h)
+    return grads, d_x
+
+
+def graph_transformer_loss(
+    params: dict, x, pe, mask, labels, *, num_heads: int = UNSET, norm=UNSET
+) -> tuple[float, float, dict]:
+    """Forward, cross-entropy, and the backward pass: ``(loss, accuracy, grads)``."""
+
+    def forward(p, *inputs, cache):
+        return graph_transformer(p, *inputs, num_heads=num_heads, norm=norm, cache=cache)
+
+    return classification_loss(
+        forward, graph_transformer_backward, params, x, pe, mask, labels=labels
+    )
+
+
+# --- input checks --------------------------------------------------------------------------
 
 
 def _check_node_batch(graphs, features) -> list[np.ndarray]:
@@ -88,7 +358,7 @@ def _check_node_batch(graphs, features) -> list[np.ndarray]:
 
 
 def _check_batch(params, batch) -> dict:
-    """``batch`` is the dict of ``node_batch``, ``params`` the dict of ``init_residual_gnn``."""
+    """``batch`` from ``node_batch`` and ``params`` from ``init_residual_gnn``, agreeing."""
     __tracebackhide__ = True
     if not isinstance(params, dict) or "layers" not in params:
         raise TypeError(
@@ -98,16 +368,22 @@ def _check_batch(params, batch) -> dict:
     if not isinstance(batch, dict) or any(key not in batch for key in ("graph", "x", "rows")):
         got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
         raise TypeError(f"batch must be the dict made by node_batch (graph, x, rows), got {got}")
+    built, given = params.get("virtual_node", False), batch.get("virtual_node", False)
+    if built != given:
+        raise ValueError(
+            f"the model was built with virtual_node={built} (init_residual_gnn) but the batch "
+            f"has virtual_node={given} (node_batch): make them agree"
+        )
     return batch
 
 
-def _check_padded(params, x, pe, mask) -> tuple:
+def _check_padded_graphs(params, x, pe, mask) -> tuple:
     """``x: (B, L, F)``, ``pe: None | (B, L, k)``, ``mask: (B, L)`` booleans with node 0 real."""
     __tracebackhide__ = True
-    if not isinstance(params, dict) or "positions" not in params:
+    if not isinstance(params, dict) or "input" not in params or "layers" not in params:
         raise TypeError(
             "params must be the dict made by init_graph_transformer; the order is "
-            "graph_transformer(params, x, pe, mask, num_heads=...)"
+            "graph_transformer(params, x, pe, mask)"
         )
     x, mask = as_float_array(x, "x"), np.asarray(mask)
     if x.ndim != 3 or mask.shape != x.shape[:2] or mask.dtype != bool:
@@ -118,6 +394,16 @@ def _check_padded(params, x, pe, mask) -> tuple:
     if not mask[:, 0].all():
         b = int(np.argmin(mask[:, 0]))
         raise ValueError(f"mask[{b}, 0] is False: node 0 of graph {b} is read out, it must be real")
+    if pe is None and "positions" in params:
+        raise ValueError(
+            "pe is None, but the model was built with positions (init_graph_transformer(..., "
+            "positions=True)): give it its positions, or build one with positions=False"
+        )
+    if pe is not None and "positions" not in params:
+        raise ValueError(
+            "the model was built without positions (init_graph_transformer(..., "
+            "positions=False)): pass pe=None"
+        )
     if pe is not None:
         pe, k = as_float_array(pe, "pe"), np.shape(params["positions"]["W"])[0]
         if pe.shape != (*x.shape[:2], k):
@@ -126,232 +412,3 @@ def _check_padded(params, x, pe, mask) -> tuple:
                 f"k={k}: need {(*x.shape[:2], k)} (laplacian_positions, then pad_batch)"
             )
     return x, pe, mask
-
-
-# --- batches ------------------------------------------------------------------------------
-
-
-def node_batch(
-    graphs: list[Graph], features: list[np.ndarray], *, virtual_node: bool = False
-) -> dict:
-    """Graphs as one disjoint graph, for ``residual_gnn``: ``{"graph", "x", "rows"}``.
-
-    ``rows[b]`` is node 0 of graph b in the batch. With ``virtual_node`` every graph
-    first gets its own virtual node (``virtual_node_graph``) with a zero feature row.
-    """
-    features = _check_node_batch(graphs, features)
-    if virtual_node:
-        features = [np.vstack([x, np.zeros((1, x.shape[1]))]) for x in features]
-        graphs = [virtual_node_graph(g) for g in graphs]
-    graph, node_graph = batch_graphs(graphs)
-    rows = np.searchsorted(node_graph, np.arange(len(graphs)))  # the first node of each graph
-    return {"graph": graph, "x": np.concatenate(features), "rows": rows}
-
-
-def laplacian_positions(graphs: list[Graph], k: int) -> list[np.ndarray]:
-    """``(n_b, k)`` Laplacian positions of each graph (``laplacian_encoding``, ``"sym"``),
-    zero-padded where a graph has fewer than ``k`` non-trivial eigenvectors."""
-    k = as_count(k, "k")
-    graphs = [check_graph(g, name=f"graphs[{b}]") for b, g in enumerate(graphs)]
-    return [pad_encoding(laplacian_encoding(g, min(k, max(g.num_nodes - 1, 0))), k) for g in graphs]
-
-
-# --- a deep GNN: one hop per layer ---------------------------------------------------------
-
-
-def init_residual_gnn(rng, d_in: int, d: int, num_layers: int, num_classes: int) -> dict:
-    """``{"input": linear (d_in -> d), "layers": {"0": {"norm", "gnn"}, ...}, "out"}``."""
-    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
-    return {
-        "input": init_linear(rng, d_in, d),
-        "layers": {
-            str(k): {"norm": _ln(d), "gnn": init_gnn_layer(rng, d, d)} for k in range(num_layers)
-        },
-        "out": init_linear(rng, d, num_classes),
-    }
-
-
-def residual_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
-    r"""Class scores ``(B, classes)`` of a batch from ``node_batch``.
-
-    .. math:: h^0 = x W_\text{in} + b, \quad
-        h^{\ell+1} = h^\ell + \operatorname{ReLU}\big(\text{GNN}(\operatorname{LN}(h^\ell))\big),
-        \quad z_b = h^L_{\text{rows}[b]} W + c
-
-    with :math:`\text{GNN}(u)_i = u_i U + \sum_{j \in \mathcal{N}(i)} u_j V + b`
-    (``gnn_layer``, sum aggregation with a self term).
-    """
-    batch = _check_batch(params, batch)
-    c = {"input": {}, "readout": {}, "out": {}, "layers": {}} if cache is not None else None
-    part = (lambda name: c[name]) if c is not None else (lambda name: None)
-    h = linear(params["input"], batch["x"], cache=part("input"))
-    for k in sorted(params["layers"], key=int):
-        layer = params["layers"][k]
-        ck = {"norm": {}, "gnn": {}} if c is not None else {"norm": None, "gnn": None}
-        u = layer_norm(h, layer["norm"]["gamma"], layer["norm"]["beta"], cache=ck["norm"])
-        h = h + gnn_layer(layer["gnn"], u, batch["graph"], relu, cache=ck["gnn"])
-        if c is not None:
-            c["layers"][k] = ck
-    z = linear(params["out"], readout(h, batch["rows"], cache=part("readout")), cache=part("out"))
-    if cache is not None:
-        cache.update(c)
-    return z
-
-
-def residual_gnn_loss(params: dict, batch: dict, labels) -> tuple[float, float, dict]:
-    """Forward, cross-entropy, and the backward pass: ``(loss, accuracy, grads)``."""
-    c: dict = {}
-    z = residual_gnn(params, batch, cache=c)
-    loss, d_z = softmax_cross_entropy(z, labels)
-    grads = {"layers": {}}
-    grads["out"], d_r = linear_backward(params["out"], c["out"], d_z)
-    d_h = readout_backward(c["readout"], d_r)
-    for k in sorted(params["layers"], key=int, reverse=True):
-        layer, ck = params["layers"][k], c["layers"][k]
-        d_gnn, d_u = gnn_layer_backward(layer["gnn"], batch["graph"], ck["gnn"], d_h)
-        d_x, d_gamma, d_beta = layer_norm_backward(ck["norm"], d_u)
-        grads["layers"][k] = {"norm": {"gamma": d_gamma, "beta": d_beta}, "gnn": d_gnn}
-        d_h = d_h + d_x  # the residual passes d_h on unchanged, plus the layer's share
-    grads["input"], _ = linear_backward(params["input"], c["input"], d_h)
-    return loss, _accuracy(z, np.asarray(labels)), grads
-
-
-# --- a Graph Transformer: full attention, positions from the Laplacian --------------------
-
-
-def init_graph_transformer(
-    rng,
-    d_in: int,
-    k: int,
-    d_model: int,
-    num_heads: int,
-    d_ff: int,
-    num_classes: int,
-    num_layers: int = 1,
-) -> dict:
-    """``{"input", "positions" (k -> d_model), "layers": {"0": transformer_layer, ...}, "out"}``."""
-    rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
-    return {
-        "input": init_linear(rng, d_in, d_model),
-        "positions": init_linear(rng, k, d_model),
-        "layers": {
-            str(i): init_transformer_layer(rng, d_model, num_heads, d_ff) for i in range(num_layers)
-        },
-        "out": init_linear(rng, d_model, num_classes),
-    }
-
-
-def _plain_layer(params, h, *, num_heads, mask, cache):
-    """A Transformer layer without LayerNorm: ``x = h + MHA(h)``, ``h' = x + FFN(x)``."""
-    ca, cf = (None, None) if cache is None else ({}, {})
-    a, weights = multi_head_attention(
-        params["attn"], h, num_heads=num_heads, return_attention=True, mask=mask, cache=ca
-    )
-    x = h + a
-    out = x + feed_forward(params["ffn"], x, cache=cf)
-    if cache is not None:
-        cache.update(attn=ca, ffn=cf)
-    return out, weights
-
-
-def _plain_layer_backward(params, cache, d_out):
-    d_ffn, d_x = feed_forward_backward(params["ffn"], cache["ffn"], d_out)
-    d_x = d_out + d_x
-    d_attn, d_h = multi_head_attention_backward(params["attn"], None, cache["attn"], d_x)
-    zeros = {part: {key: np.zeros_like(v) for key, v in params[part].items()} for part in params}
-    return zeros | {"attn": d_attn, "ffn": d_ffn}, d_x + d_h
-
-
-def graph_transformer(
-    params: dict,
-    x: np.ndarray,
-    pe: np.ndarray | None,
-    mask: np.ndarray,
-    *,
-    num_heads: int,
-    layer_norm: bool = True,
-    cache=None,
-    return_attention: bool = False,
-):
-    r"""Class scores ``(B, classes)``, read at node 0 of each graph of a padded batch.
-
-    .. math:: h^0 = x W_\text{in} + PE\, W_\text{pos} + b, \quad
-        h^{\ell+1} = \text{TransformerLayer}_\text{pre-LN}(h^\ell), \quad
-        z_b = h^L_{b, 0} W + c
-
-    Every node attends to every node of its own graph (the mask hides the padding):
-    a GAT on the complete graph, as in notebook 04.
-
-    Args:
-        params: from ``init_graph_transformer``.
-        x: ``(B, L, F)`` node features (``pad_batch`` of the feature arrays).
-        pe: ``(B, L, k)`` positions (``laplacian_positions``, padded), or ``None``
-            for none at all: the model then sees each graph as a set of nodes.
-        mask: ``(B, L)`` True for a real node.
-        num_heads: ``H``.
-        layer_norm: ``False`` drops both LayerNorms of every layer (an exercise).
-        cache: if a dict, filled with what ``graph_transformer_loss`` needs.
-        return_attention: also return each layer's weights ``(B, H, L, L)``.
-    """
-    x, pe, mask = _check_padded(params, x, pe, mask)
-    c = {"input": {}, "positions": {}, "readout": {}, "out": {}, "layers": {}}
-    part = (lambda name: c[name]) if cache is not None else (lambda name: None)
-    h = linear(params["input"], x, cache=part("input"))
-    if pe is not None:
-        h = h + linear(params["positions"], pe, cache=part("positions"))
-    keys = mask[:, None, :]  # (B, 1, L): each node attends to the real nodes of its graph
-    attention = []
-    for k in sorted(params["layers"], key=int):
-        ck = {} if cache is not None else None
-        if layer_norm:
-            h, weights = transformer_layer(
-                params["layers"][k],
-                h,
-                num_heads=num_heads,
-                norm_first=True,
-                mask=keys,
-                return_attention=True,
-                cache=ck,
-            )
-        else:
-            h, weights = _plain_layer(
-                params["layers"][k], h, num_heads=num_heads, mask=keys, cache=ck
-            )
-        attention.append(weights)
-        c["layers"][k] = ck
-    B, L, _ = h.shape
-    r = readout(h.reshape(B * L, -1), np.arange(B) * L, cache=part("readout"))  # node 0
-    z = linear(params["out"], r, cache=part("out"))
-    if cache is not None:
-        cache.update(c, shape=h.shape, has_pe=pe is not None, layer_norm=layer_norm)
-    return (z, attention) if return_attention else z
-
-
-def graph_transformer_loss(
-    params: dict, x, pe, mask, labels, *, num_heads: int, layer_norm: bool = True
-) -> tuple[float, float, dict]:
-    """Forward, cross-entropy, and the backward pass: ``(loss, accuracy, grads)``.
-
-    Without positions (``pe=None``) the gradient of ``params["positions"]`` is zero.
-    """
-    c: dict = {}
-    z = graph_transformer(params, x, pe, mask, num_heads=num_heads, layer_norm=layer_norm, cache=c)
-    loss, d_z = softmax_cross_entropy(z, labels)
-    grads = {"layers": {}}
-    grads["out"], d_r = linear_backward(params["out"], c["out"], d_z)
-    d_h = readout_backward(c["readout"], d_r).reshape(c["shape"])
-    for k in sorted(params["layers"], key=int, reverse=True):
-        if layer_norm:
-            grads["layers"][k], d_h = transformer_layer_backward(
-                params["layers"][k], None, c["layers"][k], d_h
-            )
-        else:
-            grads["layers"][k], d_h = _plain_layer_backward(
-                params["layers"][k], c["layers"][k], d_h
-            )
-    grads["input"], _ = linear_backward(params["input"], c["input"], d_h)
-    if c["has_pe"]:
-        grads["positions"], _ = linear_backward(params["positions"], c["positions"], d_h)
-    else:
-        grads["positions"] = {key: np.zeros_like(v) for key, v in params["positions"].items()}
-    return loss, _accuracy(z, np.asarray(labels)), grads

@@ -30,8 +30,19 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from ._checks import as_count, as_float_array, as_index_array
+from ._checks import as_count, as_float_array, as_index_array, check_range
 from .graphs import Graph, check_graph
+
+__all__ = [
+    "hop_distance",
+    "propagate",
+    "propagate_backward",
+    "segment_max",
+    "segment_mean",
+    "segment_softmax",
+    "segment_softmax_backward",
+    "segment_sum",
+]
 
 
 def segment_sum(
@@ -203,7 +214,7 @@ def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:
         ``d_messages: (E, ...)``, in the graph's edge order.
     """
     check_graph(graph)
-    d_out = _check_rows(d_out, "d_out", graph.num_nodes, "node (the output of propagate)")
+    d_out = _one_row_per(d_out, "d_out", graph.num_nodes, "node (the output of propagate)")
     return d_out[graph.receivers]
 
 
@@ -267,10 +278,7 @@ def _check_segments(
         data = data.astype(np.int64)
     # One pass for both bounds: seen as unsigned, a negative id is huge (two's complement).
     if ids.size and ids.view(np.uint64).max() >= num_segments:
-        bad = ids[(ids < 0) | (ids >= num_segments)][0]
-        raise ValueError(
-            f"segment_ids contains {bad}, out of range for num_segments={num_segments}"
-        )
+        check_range(ids, "segment_ids", num_segments, f"num_segments={num_segments}")
     if indptr is not None:
         indptr = as_index_array(indptr, "indptr")
         if indptr.shape != (num_segments + 1,) or indptr[-1] != ids.shape[0]:
@@ -295,10 +303,10 @@ def _check_logits(logits, segment_ids, num_segments, indptr):
 def _check_messages(graph, messages) -> np.ndarray:
     __tracebackhide__ = True
     check_graph(graph)
-    return _check_rows(messages, "messages", graph.num_edges, "edge")
+    return _one_row_per(messages, "messages", graph.num_edges, "edge")
 
 
-def _check_rows(x, name: str, rows: int, what: str) -> np.ndarray:
+def _one_row_per(x, name: str, rows: int, what: str) -> np.ndarray:
     """``x`` as an array with one row per ``what`` of the graph (``rows`` of them)."""
     __tracebackhide__ = True
     x = np.asarray(x)

@@ -13,7 +13,8 @@ Transformer therefore adds a position vector to each word's features, ``h + PE``
 
 Both return one row vector per node: shape ``(n, d)`` or ``(n, k)``.
 :func:`pad_encoding` widens a small graph's ``(n, k')`` to the model's ``k``
-columns, and :func:`flip_signs` draws the random eigenvector signs a model is
+columns (:func:`laplacian_positions` does both for a list of graphs), and
+:func:`flip_signs` draws the random eigenvector signs a model is
 trained with (an eigenvector's sign is arbitrary).
 """
 
@@ -28,6 +29,14 @@ from .graphs import check_graph
 
 if TYPE_CHECKING:
     from .graphs import Graph
+
+__all__ = [
+    "flip_signs",
+    "laplacian_encoding",
+    "laplacian_positions",
+    "pad_encoding",
+    "sinusoidal_encoding",
+]
 
 _TIE_TOL = 1e-9  # entries of a unit eigenvector closer than this count as equal in size
 
@@ -229,3 +238,11 @@ def flip_signs(pe: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if pe.ndim < 1:
         raise ValueError("pe must have a last axis of eigenvectors, got a scalar")
     return pe * rng.choice([-1.0, 1.0], size=pe.shape[-1])
+
+
+def laplacian_positions(graphs: list[Graph], k: int) -> list[np.ndarray]:
+    """``(n_b, k)`` Laplacian positions of each graph (``laplacian_encoding``, ``"sym"``),
+    zero-padded where a graph has fewer than ``k`` non-trivial eigenvectors."""
+    k = as_count(k, "k")
+    graphs = [check_graph(g, name=f"graphs[{b}]") for b, g in enumerate(graphs)]
+    return [pad_encoding(laplacian_encoding(g, min(k, max(g.num_nodes - 1, 0))), k) for g in graphs]

@@ -1,8 +1,12 @@
-"""Your own sentence as graphs: the course's graphs for any words you type.
+r"""The graphs of a sentence: which words hear which, as a modelling choice.
 
-``words, graphs = sentence_graphs("the dog chased the ball")`` gives the same
-graphs the course builds for its running example, for a sentence of your own;
-pass hand-written dependency ``heads`` to get the tree too.
+A sentence of ``n`` words is a graph on ``n`` nodes (``graphs.Graph``). Which graph
+is the model: the Transformer uses the complete graph (every word hears every
+word), a local model a window graph, a language model the causal graph, a parser
+the dependency tree; sparse Transformers (Longformer, BigBird) use windows with
+holes, global tokens and random edges. Each function here builds one of them,
+``N(i)`` in its docstring; ``sentence_graphs`` builds the course's four for any
+sentence you type, ``example_sentence`` is the course's running example.
 """
 
 from __future__ import annotations
@@ -12,8 +16,244 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_count, as_index_array
-from .graphs import Graph, causal_graph, complete_graph, dependency_graph, window_graph
+from ._checks import as_count, as_index_array, as_rng, check_range
+from .graphs import Graph, add_self_loops, check_graph, from_adjacency, union_graph
+
+__all__ = [
+    "bigbird_graph",
+    "causal_graph",
+    "complete_graph",
+    "dependency_graph",
+    "dilated_graph",
+    "example_sentence",
+    "global_token_graph",
+    "path_graph",
+    "random_graph",
+    "sentence_graphs",
+    "sentence_words",
+    "window_graph",
+]
+
+
+def complete_graph(n: int, self_loops: bool = True) -> Graph:
+    """The fully connected graph on ``n`` nodes: every j -> i (with i -> i if ``self_loops``).
+
+    This is the Transformer's graph: every word attends to every word, itself included.
+    """
+    n = as_count(n, "n")
+    mask = np.ones((n, n), dtype=bool)
+    if not self_loops:
+        np.fill_diagonal(mask, False)
+    return from_adjacency(mask)
+
+
+def window_graph(n: int, radius: int, self_loops: bool = True) -> Graph:
+    """Edges j -> i for ``|i - j| <= radius``: each word hears its neighbours in the sentence.
+
+    The dilated window with no holes, ``dilated_graph(n, radius, dilation=1)``.
+    """
+    return dilated_graph(n, radius, 1, self_loops)
+
+
+def dilated_graph(n: int, radius: int, dilation: int, self_loops: bool = True) -> Graph:
+    r"""Edges j -> i for ``i - j = t * dilation`` with ``|t| <= radius``: a window with holes.
+
+    .. math:: \mathcal{N}(i) = \{\, i + t\,\delta : t = -r, \dots, r,\ 0 \le i + t\,\delta < n \,\}
+
+    with :math:`r` = ``radius`` and :math:`\delta` = ``dilation`` (``t = 0``, the self
+    loop, only if ``self_loops``). Each word hears ``2r`` others, as in a window of
+    radius ``r``, but spread over ``2 r \delta`` positions: the dilated sliding window
+    of Longformer (Beltagy et al., 2020). ``dilation=1`` is :func:`window_graph`.
+    """
+    n = as_count(n, "n")
+    radius = as_count(radius, "radius")
+    dilation = as_count(dilation, "dilation")
+    if dilation < 1:
+        raise ValueError(f"dilation must be >= 1 (1 is the plain window), got {dilation}")
+    offsets = dilation * np.arange(-radius, radius + 1)
+    if not self_loops:
+        offsets = offsets[offsets != 0]
+    r = np.repeat(np.arange(n), offsets.size)  # O(n * radius): never an n x n array
+    s = r + np.tile(offsets, n)
+    keep = (s >= 0) & (s < n)
+    return Graph(s[keep], r[keep], n)
+
+
+def causal_graph(n: int) -> Graph:
+    """Edges j -> i for ``j <= i``: each word hears itself and the words before it.
+
+    The graph of a language model (a causal, or "decoder", Transformer).
+    """
+    n = as_count(n, "n")
+    return from_adjacency(np.tril(np.ones((n, n), dtype=bool)))
+
+
+def path_graph(n: int) -> Graph:
+    """The sentence as a chain, each word linked both ways to the next; no self loops."""
+    return window_graph(n, 1, self_loops=False)
+
+
+def dependency_graph(heads: ArrayLike, self_loops: bool = False) -> Graph:
+    """The dependency tree as a graph: an edge each way between each word and its head.
+
+    Args:
+        heads: ``(n,)`` ints, ``heads[i]`` is the index of word i's head, ``-1`` for the root.
+        self_loops: also add i -> i for every word.
+
+    Raises ``ValueError`` unless ``heads`` describes one tree: values in
+    ``[-1, n)``, exactly one root, no cycles.
+    """
+    heads = as_index_array(heads, "heads")
+    n = heads.shape[0]
+    if n and not (heads == -1).any() and (heads == 0).sum() == 1 and heads.max() <= n:
+        raise ValueError(
+            f"heads {heads.tolist()} has no -1 but a 0: it looks 1-based, as a CoNLL-U file "
+            f"writes it (words from 1, the root's head 0). Here heads count words from 0 and "
+            f"the root's head is -1: pass heads - 1"
+        )
+    check_range(
+        heads,
+        "heads",
+        n,
+        f"a sentence of {n} words (word indices 0..{n - 1}, -1 for the root)",
+        lower=-1,
+    )
+    roots = np.flatnonzero(heads == -1)
+    if n and roots.size != 1:
+        raise ValueError(f"heads must have exactly one root (-1), found {roots.size}: {roots}")
+    reaches_root = heads == -1
+    for i in range(n):  # walk up from each word until a word known to reach the root
+        path, j = [], i
+        while not reaches_root[j]:
+            if j in path:  # a word came back: report the loop itself
+                loop = [*path[path.index(j) :], j]
+                raise ValueError(
+                    f"heads contains a cycle: {' -> '.join(map(str, loop))} (each word's head, "
+                    f"followed from word {i}, never reaches the root)"
+                )
+            path.append(j)
+            j = int(heads[j])
+        reaches_root[path] = True
+    child = np.flatnonzero(heads >= 0)
+    s = np.concatenate([child, heads[child]])
+    r = np.concatenate([heads[child], child])
+    g = Graph(s, r, n)
+    return add_self_loops(g) if self_loops else g
+
+
+def global_token_graph(n: int, global_nodes: ArrayLike, base: Graph | None = None) -> Graph:
+    r"""Global tokens: every node in ``global_nodes`` sends to and receives from all n nodes.
+
+    .. math:: \mathcal{N}(i) = \mathcal{N}_\text{base}(i) \cup G \ \text{ for } i \notin G,
+        \qquad \mathcal{N}(g) = \{0, \dots, n-1\} \ \text{ for } g \in G
+
+    with :math:`G` = ``global_nodes`` (a global token hears itself too). The global
+    attention of Longformer and BigBird (e.g. the ``[CLS]`` token): any two words
+    are at most two hops apart, through a global token, at a cost of about ``2 n``
+    edges per token. ``base=None`` gives the global edges alone; pass e.g. a
+    ``window_graph`` for local + global attention.
+
+    Args:
+        n: number of nodes.
+        global_nodes: distinct node indices in ``[0, n)``.
+        base: an optional ``Graph`` on ``n`` nodes whose edges are kept.
+    """
+    n = as_count(n, "n")
+    glob = as_index_array(global_nodes, "global_nodes")
+    check_range(glob, "global_nodes", n, f"n={n}")
+    if np.unique(glob).size != glob.size:
+        raise ValueError(f"global_nodes must be distinct, got {glob.tolist()}")
+    if base is not None:
+        check_graph(base, name="base")
+        if base.num_nodes != n:
+            raise ValueError(f"base has num_nodes={base.num_nodes} but n={n}")
+    everyone = np.arange(n)
+    into = Graph(np.tile(everyone, glob.size), np.repeat(glob, n), n)  # all -> g
+    out_of = Graph(np.repeat(glob, n), np.tile(everyone, glob.size), n)  # g -> all
+    return union_graph(into, out_of, *([] if base is None else [base]))
+
+
+def random_graph(
+    n: int, num_random: int, *, rng: np.random.Generator, exclude: Graph | None = None
+) -> Graph:
+    r"""Random attention: each node i hears ``num_random`` other nodes drawn uniformly at random.
+
+    .. math:: \mathcal{N}(i) \subset \{0, \dots, n-1\} \setminus (\{i\} \cup
+        \mathcal{N}_\text{exclude}(i)), \qquad |\mathcal{N}(i)| = \text{num\_random}
+
+    The senders of each receiver are drawn without replacement, so the graph is
+    directed (j -> i does not imply i -> j) and has no self loops. With
+    ``exclude``, the draw avoids the edges already in that graph (BigBird draws
+    its random keys outside the window and the global tokens); a node with fewer
+    than ``num_random`` candidates left gets all of them.
+
+    Args:
+        n: number of nodes.
+        num_random: random senders per receiver, ``0 <= num_random <= n - 1``.
+        rng: a seeded ``np.random.Generator``, e.g. ``np.random.default_rng(0)``.
+        exclude: an optional ``Graph`` on ``n`` nodes whose edges are not drawn.
+    """
+    n = as_count(n, "n")
+    num_random = as_count(num_random, "num_random")
+    as_rng(rng)
+    if num_random > max(n - 1, 0):
+        raise ValueError(
+            f"num_random={num_random} is too large for n={n}: a node has only "
+            f"n - 1 = {max(n - 1, 0)} other nodes to hear"
+        )
+    if exclude is not None:
+        check_graph(exclude, name="exclude")
+        if exclude.num_nodes != n:
+            raise ValueError(f"exclude has num_nodes={exclude.num_nodes} but n={n}")
+    senders, receivers = [], []
+    for i in range(n):  # one receiver at a time: O(n) memory, never an n x n array
+        blocked = [i]
+        if exclude is not None:
+            blocked = np.append(exclude.senders[exclude.indptr[i] : exclude.indptr[i + 1]], i)
+        candidates = np.setdiff1d(np.arange(n), blocked)
+        picked = rng.choice(candidates, size=min(num_random, candidates.size), replace=False)
+        senders.append(picked)
+        receivers.append(np.full(picked.size, i))
+    if not senders:
+        return Graph([], [], n)
+    return Graph(np.concatenate(senders), np.concatenate(receivers), n)
+
+
+def bigbird_graph(
+    n: int, radius: int, global_nodes: ArrayLike, num_random: int, *, rng: np.random.Generator
+) -> Graph:
+    r"""BigBird's sparse attention graph: window + global tokens + random edges.
+
+    .. math:: \mathcal{N}(i) = \underbrace{\{j : |i - j| \le r\}}_\text{window}
+        \cup \underbrace{G}_\text{global} \cup
+        \underbrace{R(i)}_\text{random},
+
+    plus all of ``0 .. n-1`` for a global node (Zaheer et al., 2020), where
+    ``R(i)`` holds ``num_random`` senders drawn outside the window and the global
+    tokens (fewer if not enough are left). Built as
+    ``union_graph(base, random_graph(n, num_random, rng=rng, exclude=base))`` with
+    ``base = global_token_graph(n, global_nodes, window_graph(n, radius))``.
+    """
+    base = global_token_graph(n, global_nodes, window_graph(n, radius))
+    return union_graph(base, random_graph(n, num_random, rng=rng, exclude=base))
+
+
+def example_sentence() -> tuple[list[str], np.ndarray]:
+    """The course's running example, with its dependency tree written by hand.
+
+    Returns:
+        ``(words, heads)``: 10 words, and ``heads[i]`` = the index of word i's
+        head in the dependency tree (``-1`` for the root, "sat"). Nodes are
+        indices, not words: "the" appears twice.
+
+    The tree follows Universal Dependencies: "cat" is the subject of "sat",
+    "mat" its oblique argument (with "on" and "the"), and "tired" heads the
+    clause "because it was tired". "it" refers to "cat", three hops away in the
+    tree (it - tired - sat - cat) but six words away in the sentence.
+    """
+    words = ["the", "cat", "sat", "on", "the", "mat", "because", "it", "was", "tired"]
+    heads = np.array([1, 2, -1, 5, 5, 2, 9, 9, 9, 2])
+    return words, heads
 
 
 def sentence_words(sentence: str | Sequence[str]) -> list[str]:

@@ -45,9 +45,12 @@ from matplotlib.path import Path
 from numpy.typing import ArrayLike
 
 from ._checks import as_count, as_float_array
-from .graphs import add_self_loops, check_graph, window_graph
-from .layers import gat_layer, init_gat_layer, init_transformer_layer, transformer_layer
-from .sentences import sentence_graphs
+from .gnn_layers import gat_layer, init_gat_layer
+from .graphs import add_self_loops, check_graph
+from .sentences import sentence_graphs, window_graph
+from .transformer_layers import init_transformer_layer, transformer_layer
+
+__all__ = ["attention_heatmap", "draw_attention", "draw_graph", "draw_layers", "setup_notebook"]
 
 if TYPE_CHECKING:
     from .graphs import Graph
@@ -768,7 +771,6 @@ def draw_layers(
         init_transformer_layer(rng, d, num_heads=1, d_ff=2 * d),
         h,
         complete,
-        num_heads=1,
         return_attention=True,
     )
     into = "" if target is None else f"; into {target} {words[target]!r}"

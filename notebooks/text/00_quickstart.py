@@ -80,18 +80,19 @@ gat = gl.gat_layer(
     gat_params, h, gl.add_self_loops(tree)
 )  # no self term: a loop lets i hear itself
 tfm_params = gl.init_transformer_layer(rng, d, num_heads=num_heads, d_ff=16)
-tfm, weights = gl.transformer_layer(tfm_params, h, num_heads=num_heads, return_attention=True)
+tfm, weights = gl.transformer_layer(tfm_params, h, return_attention=True)
 print("GNN         ", gnn.shape)
 print("GAT         ", gat.shape, f" ({num_heads} heads of {d_gat} features, concatenated)")
 print("Transformer ", tfm.shape, " attention weights", weights.shape, "(heads, receivers, senders)")
 
 # %% [markdown]
-# `num_heads` appears twice for the Transformer, and that is not a typo: `init_transformer_layer` only
-# checks that it divides `d`, because $W_Q, W_K, W_V, W_O$ are $d \times d$ matrices whatever the number of
-# heads. The split into heads is chosen **at call time**, by `transformer_layer(..., num_heads=...)`: each head
-# takes $d / H$ of the columns of $q$, $k$ and $v$. Another count that divides $d$ runs without complaint on the
-# same weights, splits them differently and so gives different attention weights and a different output; keep
-# the two equal (exercise 3).
+# `num_heads` is given once, to `init_transformer_layer`, which records it beside the weights
+# (`tfm_params["attn"]["num_heads"]`); `transformer_layer` reads it from there. The weights do not show it:
+# $W_Q, W_K, W_V, W_O$ are $d \times d$ matrices whatever the number of heads. It decides how the columns of
+# $q$, $k$ and $v$ are cut into heads of $d / H$ features each, and the same weights cut into 4 heads instead
+# of 2 give other attention weights and another output. So a model remembers how it was built: asking for
+# another count, `gl.transformer_layer(tfm_params, h, num_heads=4)`, is a `ValueError`, not a silent run
+# (exercise 3).
 
 # %% [markdown]
 # The Transformer above ran with `graph=None`: every word attends to every word, computed densely as
@@ -104,8 +105,8 @@ print("Transformer ", tfm.shape, " attention weights", weights.shape, "(heads, r
 
 # %%
 params = gl.init_transformer_layer(np.random.default_rng(1), d, num_heads=num_heads, d_ff=16)
-dense = gl.transformer_layer(params, h, num_heads=num_heads)  # graph=None: dense matrices
-as_gnn = gl.transformer_layer(params, h, complete, num_heads=num_heads)  # messages on the edges
+dense = gl.transformer_layer(params, h)  # graph=None: dense matrices
+as_gnn = gl.transformer_layer(params, h, complete)  # messages on the edges
 np.testing.assert_allclose(dense, as_gnn, atol=1e-12)
 print(
     f"one Transformer layer, computed densely and as message passing on the complete graph "
@@ -132,7 +133,8 @@ plt.show()
 # - `gl.gnn_layer`, `gl.gat_layer` and `gl.transformer_layer` are pure functions `layer(params, h, graph)`.
 # - A Transformer layer computed densely and the same layer run as message passing on the complete graph
 #   give the same numbers: it *is* a graph layer.
-# - `num_heads` splits $W_Q, W_K, W_V$ into heads at call time; the weights do not depend on it.
+# - `num_heads` decides how $W_Q, W_K, W_V$ are split into heads; the weights' shapes do not show it, so
+#   the parameters record it and the layer reads it from them.
 #
 # Next: **01 · Sentences as graphs**. Start JupyterLab with `make lab`; check everything with `make test`.
 
@@ -173,10 +175,11 @@ plt.show()
 # GAT `(10, 16)`: 4 heads of 4 features, concatenated. Transformer `(10, 8)` and weights `(4, 10, 10)`: the
 # Transformer splits its $d = 8$ features into 4 heads of $d_k = 2$, and its output width stays $d$. The
 # comparison cell still prints `True`. With `num_heads = 3`, `init_transformer_layer` raises
-# `ValueError: num_heads=3 must be >= 1 and divide d_model=8`, so does the comparison cell, and the picture
-# cell then stops with a `NameError` (`weights` was never made): 3 heads cannot share 8 features. Because the split happens at call time,
-# `gl.transformer_layer(tfm_params, h, num_heads=4)` on weights made with `num_heads=2` runs too: same
-# weights, cut into 4 heads instead of 2, different attention weights and a different output.
+# `ValueError: num_heads=3 must be >= 1 and divide d_model=8` and *Run All* stops at that cell: 3 heads
+# cannot share 8 features. And
+# `gl.transformer_layer(tfm_params, h, num_heads=4)` on weights made with `num_heads=2` raises a `ValueError`
+# naming both counts: cut into 4 heads, the same weights would give other attention weights and another
+# output, so the layer refuses a count it was not built with.
 # </details>
 
 # %% [markdown]

@@ -694,16 +694,17 @@ sentences = [
     (["it", "was", "tired"], np.array([2, 2, -1])),
 ]
 trees = [gl.dependency_graph(hd) for _, hd in sentences]
-batch, node_graph = gl.batch_graphs(trees)
+batch, node_graph, offsets = gl.batch_graphs(trees)
 
 sizes_b = np.array([g.num_nodes for g in trees])
-offsets = np.concatenate([[0], np.cumsum(sizes_b)[:-1]])  # where each sentence starts
-my_senders = np.concatenate([g.senders + off for g, off in zip(trees, offsets, strict=True)])
-my_receivers = np.concatenate([g.receivers + off for g, off in zip(trees, offsets, strict=True)])
+my_offsets = np.concatenate([[0], np.cumsum(sizes_b)[:-1]])  # where each sentence starts
+my_senders = np.concatenate([g.senders + off for g, off in zip(trees, my_offsets, strict=True)])
+my_receivers = np.concatenate([g.receivers + off for g, off in zip(trees, my_offsets, strict=True)])
 assert gl.Graph(my_senders, my_receivers, int(sizes_b.sum())) == batch
 np.testing.assert_array_equal(node_graph, np.repeat(np.arange(len(sentences)), sizes_b))
+np.testing.assert_array_equal(offsets[:-1], my_offsets)  # gl's offsets end with the total
 
-print(f"sizes {sizes_b}, offsets {offsets}")
+print(f"sizes {sizes_b}, offsets {my_offsets}")
 print(f"batch: {batch} = {' + '.join(str(g.num_edges) for g in trees)} edges")
 print(f"node_graph: {node_graph}")
 print(
@@ -733,7 +734,7 @@ for b, (ws, _) in enumerate(sentences):
 # graph, on the right as three padded $10 \times 10$ masks.
 
 # %%
-batch_full, _ = gl.batch_graphs([gl.complete_graph(len(ws)) for ws, _ in sentences])
+batch_full, _, _ = gl.batch_graphs([gl.complete_graph(len(ws)) for ws, _ in sentences])
 n_max = max(len(ws) for ws, _ in sentences)
 
 fig, axes = plt.subplots(

@@ -448,12 +448,8 @@ params = gl.init_multi_head_attention(rng, d_model, num_heads=num_heads)
 for x in "QKVO":
     params[f"b_{x}"] = rng.normal(size=d_model)  # init gives zero biases; make them count
 mine, mine_alpha = multi_head_by_hand(params, h, num_heads=num_heads)
-np.testing.assert_allclose(
-    mine, gl.multi_head_attention(params, h, num_heads=num_heads), atol=1e-12
-)
-np.testing.assert_allclose(
-    mine, gl.multi_head_attention(params, h, complete, num_heads=num_heads), atol=1e-12
-)
+np.testing.assert_allclose(mine, gl.multi_head_attention(params, h), atol=1e-12)
+np.testing.assert_allclose(mine, gl.multi_head_attention(params, h, complete), atol=1e-12)
 print(
     f"random weights, H = {num_heads}, d_head = {d_model // num_heads}: by hand == dense == graph"
 )
@@ -531,7 +527,7 @@ print("layer_norm_by_hand == gl.layer_norm (random gamma, beta, on h)")
 H_ln = 4
 d_head_ln = d_model // H_ln
 p_ln = gl.init_multi_head_attention(np.random.default_rng(6), d_model, num_heads=H_ln)
-concat = gl.multi_head_attention({**p_ln, "W_O": np.eye(d_model)}, h, num_heads=H_ln)
+concat = gl.multi_head_attention({**p_ln, "W_O": np.eye(d_model)}, h)
 concat_ln = gl.layer_norm(concat, np.ones(d_model), np.zeros(d_model))
 
 
@@ -573,7 +569,7 @@ print(
 
 # %%
 # what LN_1 receives in a post-LN block:
-z = h + gl.multi_head_attention(params, h, num_heads=num_heads)
+z = h + gl.multi_head_attention(params, h)
 z_ln = gl.layer_norm(z, np.ones(d_model), np.zeros(d_model))
 rng = np.random.default_rng(3)
 jitter = rng.uniform(-0.2, 0.2, size=(n, d_model))
@@ -702,12 +698,12 @@ print(
 # $$x = \operatorname{LN}_1\big(h + \operatorname{MHA}(h)\big), \qquad h' = \operatorname{LN}_2\big(x + \operatorname{FFN}(x)\big).$$
 #
 # Many models since GPT-2 put it **before** each sublayer, inside the residual branch (pre-LN,
-# `norm_first=True`), so that the identity path is never normalised:
+# `norm="pre"`), so that the identity path is never normalised:
 #
 # $$x = h + \operatorname{MHA}\big(\operatorname{LN}_1(h)\big), \qquad h' = x + \operatorname{FFN}\big(\operatorname{LN}_2(x)\big).$$
 
 # %%
-def block_by_hand(p, h, num_heads, norm_first=False):
+def block_by_hand(p, h, num_heads, norm="post"):
     def mha(x):
         return multi_head_by_hand(p["attn"], x, num_heads)[0]
 
@@ -717,7 +713,7 @@ def block_by_hand(p, h, num_heads, norm_first=False):
     def ln2(x):
         return layer_norm_by_hand(x, p["ln2"]["gamma"], p["ln2"]["beta"])
 
-    if norm_first:  # pre-LN
+    if norm == "pre":
         x = h + mha(ln1(h))
         return x + ffn_by_hand(p["ffn"], ln2(x))
     x = ln1(h + mha(h))  # post-LN
@@ -731,25 +727,24 @@ for part in ["attn", "ffn", "ln1", "ln2"]:  # random biases, gamma and beta: no 
         if key.startswith("b") or key in ("gamma", "beta"):
             block_params[part][key] = value + rng.normal(scale=0.5, size=value.shape)
 
-for norm_first in [False, True]:
-    mine = block_by_hand(block_params, h, 2, norm_first)
-    dense = gl.transformer_layer(block_params, h, num_heads=2, norm_first=norm_first)
-    graph = gl.transformer_layer(block_params, h, complete, num_heads=2, norm_first=norm_first)
+for norm in ["post", "pre"]:
+    layer = {**block_params, "norm": norm}  # the same weights, as a post-LN or a pre-LN layer
+    mine = block_by_hand(layer, h, 2, norm)
+    dense = gl.transformer_layer(layer, h)
+    graph = gl.transformer_layer(layer, h, complete)
     np.testing.assert_allclose(mine, dense, atol=1e-12)
     np.testing.assert_allclose(mine, graph, atol=1e-12)
     print(
-        f"norm_first={norm_first!s:5s}: block_by_hand == gl.transformer_layer (dense and on the complete graph)"
+        f"norm={norm!r:6}: block_by_hand == gl.transformer_layer (dense and on the complete graph)"
     )
 
 # %%
-norm_first = False  # False: post-LN, True: pre-LN
+norm = "post"  # "post": post-LN, "pre": pre-LN
 init_params = gl.init_transformer_layer(
-    np.random.default_rng(4), d_model, num_heads=2, d_ff=4 * d_model
+    np.random.default_rng(4), d_model, num_heads=2, d_ff=4 * d_model, norm=norm
 )
-out = gl.transformer_layer(
-    init_params, h, num_heads=2, norm_first=norm_first
-)  # gamma = 1, beta = 0
-order = "pre-LN" if norm_first else "post-LN"
+out = gl.transformer_layer(init_params, h)  # gamma = 1, beta = 0
+order = f"{norm}-LN"
 means, stds = out.mean(axis=1), out.std(axis=1)
 print(f"{order} output: row means all 0 (to 1e-12): {np.allclose(means, 0, atol=1e-12)}")
 print(
@@ -760,11 +755,11 @@ print(f"{order} output: row stds from {stds.min():.2f} to {stds.max():.2f}")
 
 # %% [markdown]
 # With $\gamma = 1$, $\beta = 0$ the post-LN block always ends on a LayerNorm, so its output rows
-# have mean 0 and standard deviation 1. (What about pre-LN? Predict, then set `norm_first = True`: Exercise 2.)
+# have mean 0 and standard deviation 1. (What about pre-LN? Predict, then set `norm = "pre"`: Exercise 2.)
 #
-# `gl.transformer_layer(params, h, num_heads=H, norm_first=...)` computes exactly what
+# `gl.transformer_layer(params, h)`, with `params` from `gl.init_transformer_layer(rng, d_model, H, d_ff, norm=...)`, computes exactly what
 # `torch.nn.TransformerEncoderLayer(d_model, H, dim_feedforward=d_ff, dropout=0, batch_first=True,
-# norm_first=...)` computes when given the same weights: `tests/test_torch_equivalence.py` checks it to
+# norm_first=norm == "pre")` computes when given the same weights: `tests/test_torch_equivalence.py` checks it to
 # $10^{-10}$ whenever PyTorch is installed. The weights map as `in_proj_weight` =
 # $[W_Q^\top; W_K^\top; W_V^\top]$, `out_proj.weight` = $W_O^\top$, `linear1.weight` = $W_1^\top$,
 # `linear2.weight` = $W_2^\top$, `norm1.weight` = $\gamma_1$ and `norm1.bias` = $\beta_1$.
@@ -785,17 +780,15 @@ def mean_cosine(h):
     return sim[~np.eye(len(h), dtype=bool)].mean()
 
 
-def block_without_residual(p, h, num_heads):
-    x = gl.layer_norm(gl.multi_head_attention(p["attn"], h, num_heads=num_heads), **p["ln1"])
+def block_without_residual(p, h):
+    x = gl.layer_norm(gl.multi_head_attention(p["attn"], h), **p["ln1"])
     return gl.layer_norm(gl.feed_forward(p["ffn"], x), **p["ln2"])
 
 
 stacks = {
-    "post-LN": lambda p, x: gl.transformer_layer(p, x, num_heads=2),
-    "pre-LN (norm_first=True)": lambda p, x: gl.transformer_layer(
-        p, x, num_heads=2, norm_first=True
-    ),
-    "post-LN, no residual links": lambda p, x: block_without_residual(p, x, num_heads=2),
+    "post-LN": lambda p, x: gl.transformer_layer(p, x),
+    "pre-LN": lambda p, x: gl.transformer_layer({**p, "norm": "pre"}, x),  # the same weights
+    "post-LN, no residual links": block_without_residual,
 }
 depth, runs = 12, 5
 cosine = {name: np.zeros((runs, depth + 1)) for name in stacks}
@@ -885,7 +878,6 @@ tf_out, tf_alpha = gl.transformer_layer(
     gl.init_transformer_layer(rng, d_model, num_heads=2, d_ff=4 * d_model),
     h,
     complete,
-    num_heads=2,
     return_attention=True,
 )
 print(f"GNN {gnn_out.shape}: {tree.num_edges} edges, no weights")
@@ -979,7 +971,7 @@ for name, gnn, gat, transformer in rows:
 # </details>
 #
 # **2. Switch the normalisation order.** In the cell that prints the post-LN row means and stds, set
-# `norm_first = True`. Predict: do the output rows still have mean 0 and standard deviation 1?
+# `norm = "pre"`. Predict: do the output rows still have mean 0 and standard deviation 1?
 #
 # <details><summary>Answer</summary>
 #

@@ -248,7 +248,7 @@ def masked_attention_by_hand(params, h, A, num_heads):
 
 attention = {}
 for name, g in sentence_graphs.items():
-    out, alpha = gl.multi_head_attention(params, h, g, num_heads=num_heads, return_attention=True)
+    out, alpha = gl.multi_head_attention(params, h, g, return_attention=True)
     mine_out, mine_alpha = masked_attention_by_hand(params, h, g.adjacency(), num_heads)
     np.testing.assert_allclose(out, mine_out, atol=1e-12)
     np.testing.assert_allclose(gl.edge_weights_to_dense(g, alpha), mine_alpha, atol=1e-12)
@@ -424,7 +424,7 @@ def influences_on(target, graph, num_layers, seed=3):
 
     def run(x):
         for p in layers:
-            x = x + gl.multi_head_attention(p, x, graph, num_heads=num_heads)  # residual link
+            x = x + gl.multi_head_attention(p, x, graph)  # residual link
         return x[target]
 
     base = run(h)
@@ -860,8 +860,8 @@ features = [
     for s in sentences
 ]
 
-batch, node_graph = gl.batch_graphs([gl.complete_graph(int(length)) for length in lengths])
-out_graph = gl.multi_head_attention(params, np.vstack(features), batch, num_heads=num_heads)
+batch, node_graph, _ = gl.batch_graphs([gl.complete_graph(int(length)) for length in lengths])
+out_graph = gl.multi_head_attention(params, np.vstack(features), batch)
 print(
     f"lengths {lengths.tolist()}: one graph of {batch.num_nodes} nodes and {batch.num_edges} edges = sum of n_b² = {np.sum(lengths**2)}"
 )
@@ -889,7 +889,7 @@ print(
     f"padded ({B}, {n_max}, {num_heads}, {d_head}) + padding mask == batch_graphs, to 1e-12: True"
 )
 
-one_by_one = np.vstack([gl.multi_head_attention(params, f, num_heads=num_heads) for f in features])
+one_by_one = np.vstack([gl.multi_head_attention(params, f) for f in features])
 np.testing.assert_allclose(one_by_one, out_graph, atol=1e-12)
 print("== each sentence on its own: True (no message crosses between sentences)")
 

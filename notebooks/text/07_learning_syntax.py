@@ -88,8 +88,10 @@ plt.show()
 
 # %% [markdown]
 # Every layer of the course has its backward function beside its forward (`gl.gnn_layer` and
-# `gl.gnn_layer_backward`, …, `gl.transformer_layer_backward`): the forward, called with `cache={}`, keeps
-# what the backward needs. `gl.gnn_layer_backward` is the two moves above plus the weights: with
+# `gl.gnn_layer_backward`, …, `gl.transformer_layer_backward`), all called the same way: the forward, called
+# with `cache={}`, keeps what the backward needs (the parameters and the graph too), and
+# `d_params, d_input = <layer>_backward(cache, d_out)` turns the gradient of the output into those of the
+# parameters and of the input. `gl.gnn_layer_backward` is the two moves above plus the weights: with
 # $p = h U + A h V + b$ the layer's input to $\sigma$ and $\delta = \partial L / \partial p$ (the gradient
 # arriving at the output times $\sigma'(p)$), $\partial L/\partial U = h^\top \delta$ and
 # $\partial L/\partial V = h^\top A^\top \delta$. We check every
@@ -106,7 +108,7 @@ def gnn_loss(p):
 
 cache = {}
 gl.gnn_layer(params, h, toy, gl.elu, cache=cache)
-d_params, d_h = gl.gnn_layer_backward(params, toy, cache, G_out)
+d_params, d_h = gl.gnn_layer_backward(cache, G_out)
 errors = gl.gradient_check(gnn_loss, {"layer": params, "h": h}, {"layer": d_params, "h": d_h})
 for name, e in sorted(errors["layer"].items()):
     print(f"d{name}: max relative error {e:.1e}")
@@ -237,8 +239,8 @@ plt.show()
 # that a bag-of-words classifier is at or below chance on 2-attractor sentences).
 
 # %%
-nouns_pl = set(gl.data.PLURAL_NOUNS)
-nouns = nouns_pl | set(gl.data.SINGULAR_NOUNS)
+nouns_pl = set(gl.datasets.PLURAL_NOUNS)
+nouns = nouns_pl | set(gl.datasets.SINGULAR_NOUNS)
 closest = np.array(
     [
         int([w for w in words[:v] if w in nouns][-1] in nouns_pl)
@@ -321,8 +323,8 @@ plt.show()
 # $k$-layer model's output at the verb changes only where the subject is at most $k$ words away.
 
 # %%
-swap = dict(zip(gl.data.SINGULAR_NOUNS, gl.data.PLURAL_NOUNS)) | dict(
-    zip(gl.data.PLURAL_NOUNS, gl.data.SINGULAR_NOUNS)
+swap = dict(zip(gl.datasets.SINGULAR_NOUNS, gl.datasets.PLURAL_NOUNS)) | dict(
+    zip(gl.datasets.PLURAL_NOUNS, gl.datasets.SINGULAR_NOUNS)
 )
 flipped_ids = gl.token_ids(
     [
@@ -409,7 +411,7 @@ def train_transformer(
     steps=600,
     lr=1e-2,
     seed=0,
-    norm_first=False,
+    norm="post",
     warmup=0,
     positions=True,
     num_heads=HEADS,
@@ -425,14 +427,18 @@ def train_transformer(
             mask[idx, :L],
             train["verb"][idx],
             train["labels"][idx],
-            num_heads=num_heads,
-            norm_first=norm_first,
-            positions=positions,
         )
 
     params = gl.init_sentence_transformer(
-        np.random.default_rng(seed), len(vocab), D_MODEL, num_heads, D_FF, num_layers
-    )
+        np.random.default_rng(seed),
+        len(vocab),
+        D_MODEL,
+        num_heads,
+        D_FF,
+        num_layers,
+        norm=norm,
+        positions=positions,
+    )  # the model records num_heads, norm and positions: every later call reads them
     return gl.train(
         loss_fn,
         params,
@@ -446,7 +452,7 @@ def train_transformer(
     )
 
 
-def transformer_run(params, split, num_heads=HEADS, norm_first=False, positions=True):
+def transformer_run(params, split):
     tokens, mask = padded[split]
     d = data[split]
     scores, attention = gl.sentence_transformer(
@@ -454,9 +460,6 @@ def transformer_run(params, split, num_heads=HEADS, norm_first=False, positions=
         tokens,
         mask,
         d["verb"],
-        num_heads=num_heads,
-        norm_first=norm_first,
-        positions=positions,
         return_attention=True,
     )
     return scores.argmax(axis=1) == d["labels"], attention
@@ -532,11 +535,11 @@ d_head = D_MODEL // HEADS
 
 
 def without_head(params, k):
-    out = {**params, "layers": {**params["layers"]}}
-    layer = params["layers"]["0"]
+    out = {**params, "layers": list(params["layers"])}
+    layer = params["layers"][0]
     W_O = layer["attn"]["W_O"].copy()
     W_O[k * d_head : (k + 1) * d_head] = 0  # head k's slice of the concatenation
-    out["layers"]["0"] = {**layer, "attn": {**layer["attn"], "W_O": W_O}}
+    out["layers"][0] = {**layer, "attn": {**layer["attn"], "W_O": W_O}}
     return out
 
 
@@ -691,24 +694,24 @@ LAYERS, LR, STEPS, WARMUP, SEEDS = 2, 3e-2, 150, 50, (0, 1, 2)
 runs = {}
 
 
-def ln_run(norm_first, warmup, seed):
+def ln_run(norm, warmup, seed):
     params, hist = train_transformer(
-        num_layers=LAYERS, steps=STEPS, lr=LR, seed=seed, norm_first=norm_first, warmup=warmup
+        num_layers=LAYERS, steps=STEPS, lr=LR, seed=seed, norm=norm, warmup=warmup
     )
-    ok, _ = transformer_run(params, "test", norm_first=norm_first)
+    ok, _ = transformer_run(params, "test")
     return hist["loss"], ok.mean()
 
 
-runs["post-LN", 0] = [ln_run(False, 0, s) for s in SEEDS]
+runs["post-LN", 0] = [ln_run("post", 0, s) for s in SEEDS]
 
 # %%
-runs["post-LN", WARMUP] = [ln_run(False, WARMUP, s) for s in SEEDS]
+runs["post-LN", WARMUP] = [ln_run("post", WARMUP, s) for s in SEEDS]
 
 # %%
-runs["pre-LN", 0] = [ln_run(True, 0, s) for s in SEEDS]
+runs["pre-LN", 0] = [ln_run("pre", 0, s) for s in SEEDS]
 
 # %%
-runs["pre-LN", WARMUP] = [ln_run(True, WARMUP, s) for s in SEEDS]
+runs["pre-LN", WARMUP] = [ln_run("pre", WARMUP, s) for s in SEEDS]
 # An unstable run amplifies the last bit of rounding: its exact accuracy differs between NumPy
 # builds and machines (the plot's legend shows each seed's). What is printed is what is robust:
 # how many seeds are stuck near chance, and the mean accuracy to one decimal.
@@ -759,13 +762,13 @@ plt.show()
 # ## Exercises
 #
 # 1. **Remove the positions.** `params, _ = train_transformer(positions=False)`, then
-#    `transformer_run(params, "test", positions=False)` (evaluate it without positions too). Predict the
+#    `transformer_run(params, "test")` (the model remembers it was built without positions). Predict the
 #    accuracy first.
 #    <details><summary>Answer</summary>Without positions attention is a function of the multiset of words
 #    (notebook 04): the verb cannot tell the subject from an attractor or a fronted noun of the same type,
 #    so accuracy drops towards what a bag of words gets — good without attractors, poor with them.</details>
 # 2. **One head instead of four.** `params, _ = train_transformer(num_heads=1, seed=s)` for a few seeds `s`, then
-#    `transformer_run(params, "test", num_heads=1)`.
+#    `transformer_run(params, "test")`.
 #    <details><summary>Answer</summary>It works, but less well — one head can attend to "the noun where
 #    subjects sit", yet for seeds 0, 1, 2 it reaches a test accuracy of about 0.92–0.95 (four heads: 1.000)
 #    and loses most on the attractor sentences (0.82–0.94 with two attractors), because one head must serve

@@ -210,8 +210,7 @@ WIDTH = 32  # hidden features of every model
 batch = gl.node_batch(test_set["graphs"][:5], test_set["features"][:5])
 params = gl.init_residual_gnn(np.random.default_rng(0), F, WIDTH, 2, C)
 h = batch["x"] @ params["input"]["W"] + params["input"]["b"]
-for k in sorted(params["layers"], key=int):
-    layer = params["layers"][k]
+for layer in params["layers"]:
     u = gl.layer_norm(h, layer["norm"]["gamma"], layer["norm"]["beta"])
     h = h + gl.relu(
         u @ layer["gnn"]["U"]
@@ -244,7 +243,9 @@ def train_gnn(num_layers, virtual_node=False, steps=STEPS, data=train_set, seed=
         )
         return gl.residual_gnn_loss(p, b, data["labels"][idx])
 
-    p = gl.init_residual_gnn(np.random.default_rng(seed), F, WIDTH, num_layers, C)
+    p = gl.init_residual_gnn(
+        np.random.default_rng(seed), F, WIDTH, num_layers, C, virtual_node=virtual_node
+    )
     start = time.perf_counter()
     p, _ = gl.train(
         loss_fn, p, len(data["graphs"]), steps=steps, batch_size=BATCH, lr=1e-2, seed=seed
@@ -252,8 +253,9 @@ def train_gnn(num_layers, virtual_node=False, steps=STEPS, data=train_set, seed=
     return p, time.perf_counter() - start
 
 
-def test_gnn(p, virtual_node=False, data=test_set):
-    batch = gl.node_batch(data["graphs"], data["features"], virtual_node=virtual_node)
+def test_gnn(p, data=test_set):
+    # the model records whether it was built for a virtual node; the batch must match
+    batch = gl.node_batch(data["graphs"], data["features"], virtual_node=p["virtual_node"])
     return accuracy_by_distance(gl.residual_gnn(p, batch), data)
 
 
@@ -370,11 +372,11 @@ h = (
     + gt_params["positions"]["b"]
 )
 h = gl.transformer_layer(
-    gt_params["layers"]["0"], h, num_heads=HEADS, norm_first=True, mask=ms[:, None, :]
+    gt_params["layers"][0], h, mask=ms[:, None, :]  # pre-LN: the layer records its norm
 )
 scores = h[:, 0] @ gt_params["out"]["W"] + gt_params["out"]["b"]
 np.testing.assert_allclose(
-    scores, gl.graph_transformer(gt_params, xs, Ps, ms, num_heads=HEADS), atol=1e-12
+    scores, gl.graph_transformer(gt_params, xs, Ps, ms), atol=1e-12
 )
 print(
     f"{len(gt_params['layers'])} layer, {HEADS} heads, d_model = {WIDTH}, {K} eigenvectors: "
@@ -397,17 +399,17 @@ def padded(data, k=K, signs=None):
     return x, gl.pad_batch(positions)[0], mask
 
 
-def train_gt(positions=True, flip=True, k=K, layer_norm=True, data=train_set, steps=STEPS, seed=0):
+def train_gt(positions=True, flip=True, k=K, norm="pre", data=train_set, steps=STEPS, seed=0):
     x, P, mask = padded(data, k)
     signs = np.random.default_rng(seed + 1)  # the random signs of each batch
 
     def loss_fn(p, idx):
         pe = (gl.flip_signs(P[idx], signs) if flip else P[idx]) if positions else None
-        return gl.graph_transformer_loss(
-            p, x[idx], pe, mask[idx], data["labels"][idx], num_heads=HEADS, layer_norm=layer_norm
-        )
+        return gl.graph_transformer_loss(p, x[idx], pe, mask[idx], data["labels"][idx])
 
-    p = gl.init_graph_transformer(np.random.default_rng(seed), F, k, WIDTH, HEADS, D_FF, C)
+    p = gl.init_graph_transformer(
+        np.random.default_rng(seed), F, k, WIDTH, HEADS, D_FF, C, positions=positions, norm=norm
+    )
     start = time.perf_counter()
     p, _ = gl.train(
         loss_fn, p, len(data["graphs"]), steps=steps, batch_size=BATCH, lr=3e-3, seed=seed
@@ -415,13 +417,11 @@ def train_gt(positions=True, flip=True, k=K, layer_norm=True, data=train_set, st
     return p, time.perf_counter() - start
 
 
-def test_gt(p, positions=True, k=K, signs=None, layer_norm=True, data=test_set):
+def test_gt(p, k=K, signs=None, data=test_set):
     """Test accuracy; `signs`: a Generator to flip each graph's eigenvectors at random first."""
     x, P, mask = padded(data, k, signs)
-    pe = P if positions else None
-    return accuracy_by_distance(
-        gl.graph_transformer(p, x, pe, mask, num_heads=HEADS, layer_norm=layer_norm), data
-    )
+    pe = P if "positions" in p else None  # a model built without positions has no position map
+    return accuracy_by_distance(gl.graph_transformer(p, x, pe, mask), data)
 
 
 gt_params, train_time["Transformer + positions"] = train_gt()
@@ -439,7 +439,7 @@ assert acc >= 0.95
 
 # %%
 _, attention = gl.graph_transformer(
-    gt_params, x_test, P_test, mask_test, num_heads=HEADS, return_attention=True
+    gt_params, x_test, P_test, mask_test, return_attention=True
 )
 from_source = attention[0][:, :, 0, :].mean(axis=1)  # (B, L): node 0's weights, mean over heads
 on_answer = from_source[np.arange(len(x_test)), test_set["distance"]]
@@ -480,15 +480,13 @@ plt.show()
 
 # %%
 nopos_params, train_time["Transformer, no positions"] = train_gt(positions=False)
-results["Transformer, no positions"] = test_gt(nopos_params, positions=False)
+results["Transformer, no positions"] = test_gt(nopos_params)
 b, n = example, test_set["graphs"][example].num_nodes
 shuffled = x_test[b : b + 1].copy()
 shuffled[0, 1:n] = shuffled[0, 1 + np.random.default_rng(0).permutation(n - 1)]
 np.testing.assert_allclose(
-    gl.graph_transformer(nopos_params, shuffled, None, mask_test[b : b + 1], num_heads=HEADS),
-    gl.graph_transformer(
-        nopos_params, x_test[b : b + 1], None, mask_test[b : b + 1], num_heads=HEADS
-    ),
+    gl.graph_transformer(nopos_params, shuffled, None, mask_test[b : b + 1]),
+    gl.graph_transformer(nopos_params, x_test[b : b + 1], None, mask_test[b : b + 1]),
     atol=1e-12,
 )
 acc = results["Transformer, no positions"][0]
@@ -535,7 +533,7 @@ print(
 fixed_params, train_time["Transformer, fixed signs"] = train_gt(flip=False)
 same, _ = test_gt(fixed_params)
 scores = gl.graph_transformer(
-    fixed_params, x_test, gl.pad_batch(relabelled)[0], mask_test, num_heads=HEADS
+    fixed_params, x_test, gl.pad_batch(relabelled)[0], mask_test
 )
 after_relabelling, _ = accuracy_by_distance(scores, test_set)
 other, _ = test_gt(fixed_params, signs=np.random.default_rng(7))
@@ -573,7 +571,7 @@ print(
 vn_params = {}
 for k in (2, 3):
     vn_params[k], train_time[f"{k}-layer GNN + virtual node"] = train_gnn(k, virtual_node=True)
-    results[f"{k}-layer GNN + virtual node"] = test_gnn(vn_params[k], virtual_node=True)
+    results[f"{k}-layer GNN + virtual node"] = test_gnn(vn_params[k])
 for k in (2, 3):
     acc, by_d = results[f"{k}-layer GNN + virtual node"]
     print(
@@ -676,7 +674,7 @@ for name, (acc, _) in results.items():
 #    neighbours at the end of a 13- or 14-node path, where the cosines are flattest: with only 4 of them the
 #    two nodes' positions are nearly the same, so "nearer" blurs exactly there. With 8 eigenvectors every
 #    distance is right.</details>
-# 2. **No LayerNorm.** `p, _ = train_gt(layer_norm=False)`, then `test_gt(p, layer_norm=False)`.
+# 2. **No LayerNorm.** `p, _ = train_gt(norm=None)`, then `test_gt(p)`.
 #    <details><summary>Answer</summary>One layer trains without LayerNorm too (seed 0: 0.99 overall, the
 #    worst distance 0.92 against 0.99 with it). LayerNorm matters for deep stacks and high learning rates
 #    (notebook 07's post-LN runs); for one layer trained with Adam it is a convenience.</details>
@@ -694,7 +692,7 @@ for name, (acc, _) in results.items():
 # 4. **Longer paths than in training.**
 #    `longer = gl.nearest_marked_dataset(2000, seed=1, max_distance=D + 4, num_colours=C)` (paths up to
 #    $D + 6$ nodes), then `test_gt(gt_params, data=longer)`,
-#    `test_gnn(vn_params[3], virtual_node=True, data=longer)` and `test_gnn(gnn_params[4], data=longer)`.
+#    `test_gnn(vn_params[3], data=longer)` and `test_gnn(gnn_params[4], data=longer)`.
 #    Predict first.
 #    <details><summary>Answer</summary>The positions are computed for each graph, so the Transformer meets
 #    only longer versions of the cosines it knows: for seed 0 it stays at 1.00 overall, right at every

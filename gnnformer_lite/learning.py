@@ -2,73 +2,52 @@ r"""Learning in pure NumPy: the model's two ends, a loss, Adam, a schedule and a
 
 Every layer of the course has a backward function next to its forward
 (``gnn_layer`` / ``gnn_layer_backward``, ...). This module adds what a model needs
-around the layers, each with its backward too:
+around the layers, each forward with its backward beside it:
 
 - ``embed`` (a row lookup; backward: a scatter-add of rows) and ``readout``
   (pick one row per sentence, or average each graph's nodes);
-- ``linear`` (the classifier on top) and ``softmax_cross_entropy``;
+- ``linear`` (the classifier on top), ``softmax_cross_entropy`` and ``accuracy``;
+- ``classification_loss``: forward, cross-entropy, backward -- every model's loss;
 - ``gradient_check``: central finite differences against the analytic gradients;
 - ``init_adam`` / ``adam_update``, ``warmup_schedule``, and ``train``, a seeded,
-  deterministic loop that returns its history and prints a few rounded lines;
-- ``blas_threads``: run NumPy's BLAS on one thread (on the tiny matrices of the
-  course two threads can be 10x slower than one on a busy machine).
+  deterministic loop that returns its history and prints a few rounded lines.
 
-Parameters are (nested) dicts of arrays; gradients are dicts of the same shape.
+Parameters are trees of arrays (dicts, and lists for stacks of layers) with the
+settings ``init_*`` recorded; gradients are trees of the same shape without them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import glob
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import (
-    as_count,
-    as_float_array,
-    as_index_array,
-    as_rng,
-    get_param,
-)
+from ._blas import blas_threads
+from ._checks import as_count, as_float_array, as_index_array, as_rng, check_range, get_param
+from ._params import check_tree, glorot, tree_map
 from .message_passing import segment_mean, segment_sum
 
-Tree = dict  # nested dicts with np.ndarray leaves
+__all__ = [
+    "accuracy",
+    "adam_update",
+    "classification_loss",
+    "embed",
+    "embed_backward",
+    "gradient_check",
+    "init_adam",
+    "init_linear",
+    "linear",
+    "linear_backward",
+    "readout",
+    "readout_backward",
+    "softmax_cross_entropy",
+    "train",
+    "warmup_schedule",
+]
 
-
-# --- trees of parameters -----------------------------------------------------------------
-
-
-def _leaves(tree, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-    """``(path, array)`` for every array of a nested dict, in sorted key order."""
-    if isinstance(tree, dict):
-        for key in sorted(tree):
-            yield from _leaves(tree[key], f"{prefix}{key}/")
-    else:
-        yield prefix.rstrip("/"), tree
-
-
-def _tree_map(fn: Callable, tree, *rest):
-    """Apply ``fn`` leaf by leaf to trees of the same structure."""
-    if isinstance(tree, dict):
-        for other in rest:
-            if not isinstance(other, dict) or other.keys() != tree.keys():
-                raise ValueError(
-                    f"gradients and parameters need the same keys: {sorted(tree)} vs "
-                    f"{sorted(other) if isinstance(other, dict) else type(other).__name__}"
-                )
-        return {key: _tree_map(fn, tree[key], *(o[key] for o in rest)) for key in tree}
-    return fn(tree, *rest)
-
-
-def _check_tree(tree, name: str) -> None:
-    for path, leaf in _leaves(tree):
-        if not isinstance(leaf, np.ndarray):
-            where = f"{name}[{path!r}]" if path else name
-            raise TypeError(f"{where} must be an np.ndarray, got {type(leaf).__name__}")
+Tree = dict  # nested dicts and lists with np.ndarray leaves (and settings)
 
 
 # --- the model's two ends: embedding, readout, classifier, loss --------------------------
@@ -91,27 +70,27 @@ def embed(table: ArrayLike, tokens: ArrayLike, *, cache: dict | None = None) -> 
     tok = np.asarray(tokens)
     if tok.dtype.kind not in "iu" and tok.size:
         raise TypeError(f"tokens must be an integer array, got dtype {tok.dtype}")
-    tok = tok.astype(np.int64)
-    if tok.size and (tok.min() < 0 or tok.max() >= table.shape[0]):
-        bad = tok[(tok < 0) | (tok >= table.shape[0])].flat[0]
-        raise ValueError(f"tokens contains {bad}, out of range for a table of shape {table.shape}")
+    tok = check_range(
+        tok.astype(np.int64), "tokens", table.shape[0], f"a table of shape {table.shape}"
+    )
     if cache is not None:
         cache.update(tokens=tok, vocab_size=table.shape[0])
     return table[tok]
 
 
-def embed_backward(cache: dict, d_out: np.ndarray) -> np.ndarray:
-    r"""Gradient of ``embed`` with respect to the table: a scatter-add of rows.
+def embed_backward(cache: dict, d_out: np.ndarray) -> tuple[np.ndarray, None]:
+    r"""Gradient of ``embed``: ``(d_table, None)`` -- a scatter-add of rows; tokens have none.
 
     .. math:: \frac{\partial L}{\partial E_t} = \sum_{i : t_i = t} \frac{\partial L}{\partial h_i}
 
     a segment sum of the rows of ``d_out`` by token id (a token used twice gets
-    both rows' gradients; an unused token gets 0).
+    both rows' gradients; an unused token gets 0). The table is the parameter and
+    the integer tokens the input, which has no gradient: hence ``None``.
     """
     tokens = cache["tokens"]
     d_out = np.asarray(d_out)
     d = d_out.shape[-1]
-    return segment_sum(d_out.reshape(-1, d), tokens.reshape(-1), cache["vocab_size"])
+    return segment_sum(d_out.reshape(-1, d), tokens.reshape(-1), cache["vocab_size"]), None
 
 
 def readout(
@@ -143,10 +122,9 @@ def readout(
     if (rows is None) == (node_graph is None):
         raise ValueError("readout takes exactly one of rows= and node_graph=")
     if rows is not None:
-        rows = as_index_array(rows, "rows")
-        if rows.size and (rows.min() < 0 or rows.max() >= h.shape[0]):
-            bad = rows[(rows < 0) | (rows >= h.shape[0])][0]
-            raise ValueError(f"rows contains {bad}, out of range for h of shape {h.shape}")
+        rows = check_range(
+            as_index_array(rows, "rows"), "rows", h.shape[0], f"h of shape {h.shape}"
+        )
         if cache is not None:
             cache.update(rows=rows, num_nodes=h.shape[0])
         return h[rows]
@@ -178,13 +156,9 @@ def init_linear(
     rng: np.random.Generator, d_in: int, d_out: int, *, dtype=np.float64
 ) -> dict[str, np.ndarray]:
     """Parameters of ``linear``: ``W: (d_in, d_out)`` (Glorot uniform), ``b: (d_out,)`` (zeros)."""
-    as_rng(rng)
+    rng = as_rng(rng)
     d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
-    limit = np.sqrt(6.0 / max(d_in + d_out, 1))
-    return {
-        "W": rng.uniform(-limit, limit, size=(d_in, d_out)).astype(dtype),
-        "b": np.zeros(d_out, dtype=dtype),
-    }
+    return {"W": glorot(rng, d_in, d_out, dtype), "b": np.zeros(d_out, dtype=dtype)}
 
 
 def linear(params: dict, x: ArrayLike, *, cache: dict | None = None) -> np.ndarray:
@@ -200,18 +174,18 @@ def linear(params: dict, x: ArrayLike, *, cache: dict | None = None) -> np.ndarr
     W = get_param(params, "W", (x.shape[-1], d_out), x.dtype, ctx)
     b = get_param(params, "b", (d_out,), x.dtype, ctx)
     if cache is not None:
-        cache.update(x=x)
+        cache.update(params=params, x=x)
     return x @ W + b
 
 
-def linear_backward(params: dict, cache: dict, d_out: np.ndarray) -> tuple[dict, np.ndarray]:
+def linear_backward(cache: dict, d_out: np.ndarray) -> tuple[dict, np.ndarray]:
     r"""Gradients of ``linear``: ``(d_params, d_x)``.
 
     .. math:: \frac{\partial L}{\partial W} = x^\top \frac{\partial L}{\partial y}, \quad
         \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial y_i}, \quad
         \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W^\top
     """
-    x = cache["x"]
+    params, x = cache["params"], cache["x"]
     x2, d2 = x.reshape(-1, x.shape[-1]), d_out.reshape(-1, d_out.shape[-1])
     return {"W": x2.T @ d2, "b": d2.sum(axis=0)}, d_out @ params["W"].T
 
@@ -239,15 +213,38 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
         raise ValueError(f"labels has shape {y.shape} but logits has shape {z.shape}; need ({B},)")
     if B == 0:
         raise ValueError("logits has no rows: the mean loss of an empty batch is undefined")
-    if y.min() < 0 or y.max() >= C:
-        bad = y[(y < 0) | (y >= C)][0]
-        raise ValueError(f"labels contains {bad}, out of range for {C} classes")
+    check_range(y, "labels", C, f"{C} classes")
     shifted = z - z.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     loss = -log_p[np.arange(B), y].mean()
     d_logits = np.exp(log_p)
     d_logits[np.arange(B), y] -= 1
     return float(loss), d_logits / B
+
+
+def accuracy(logits: ArrayLike, labels: ArrayLike) -> float:
+    """The share of rows whose largest score is at the label: ``mean(argmax(logits) == labels)``."""
+    return float((np.asarray(logits).argmax(axis=-1) == np.asarray(labels)).mean())
+
+
+def classification_loss(
+    forward: Callable, backward: Callable, params: Tree, *inputs, labels: ArrayLike
+) -> tuple[float, float, Tree]:
+    r"""Every model's loss: the forward pass, the cross-entropy, and the backward pass.
+
+    .. math:: z = f(\theta; \text{inputs}), \quad L = \text{CE}(z, y), \quad
+        \frac{\partial L}{\partial \theta} = f^\top\Big(\frac{\partial L}{\partial z}\Big)
+
+    ``forward(params, *inputs, cache=cache)`` gives the class scores and fills the
+    cache; ``backward(cache, d_scores)`` gives ``(d_params, d_input)`` (the
+    convention of every layer). Returns ``(loss, accuracy, d_params)``: what
+    ``train`` expects of a loss function.
+    """
+    cache: dict = {}
+    scores = forward(params, *inputs, cache=cache)
+    loss, d_scores = softmax_cross_entropy(scores, labels)
+    d_params, _ = backward(cache, d_scores)
+    return loss, accuracy(scores, labels), d_params
 
 
 # --- gradient check ----------------------------------------------------------------------
@@ -280,9 +277,9 @@ def gradient_check(
     Returns:
         The max error per array, a float (or a dict of floats shaped like ``params``).
     """
-    _check_tree(params, "params")
-    _check_tree(grads, "grads")
-    work = _tree_map(lambda p: np.array(p, dtype=np.float64), params)  # perturbed in place
+    check_tree(params, "params")
+    check_tree(grads, "grads")
+    work = tree_map(lambda p: np.array(p, dtype=np.float64), params)  # perturbed in place
 
     def check(p, g):
         if g.shape != p.shape:
@@ -302,7 +299,7 @@ def gradient_check(
         denom = np.maximum(np.maximum(np.abs(g), np.abs(num)), scale)
         return float(np.max(np.abs(g - num) / denom))
 
-    return _tree_map(check, work, grads)
+    return tree_map(check, work, grads, keep_settings=False)
 
 
 # --- optimisation ------------------------------------------------------------------------
@@ -310,11 +307,11 @@ def gradient_check(
 
 def init_adam(params: Tree) -> dict:
     """Adam's state for ``params``: step 0, and zero first and second moments ``m``, ``v``."""
-    _check_tree(params, "params")
+    check_tree(params, "params")
     return {
         "step": 0,
-        "m": _tree_map(np.zeros_like, params),
-        "v": _tree_map(np.zeros_like, params),
+        "m": tree_map(np.zeros_like, params, keep_settings=False),
+        "v": tree_map(np.zeros_like, params, keep_settings=False),
     }
 
 
@@ -342,14 +339,14 @@ def adam_update(
     if not np.isfinite(lr) or lr < 0:
         raise ValueError(f"lr must be a finite number >= 0, got {lr}")
     t = state["step"] + 1
-    m = _tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["m"], grads)
-    v = _tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state["v"], grads)
+    m = tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["m"], grads)
+    v = tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state["v"], grads)
     c1, c2 = 1 - b1**t, 1 - b2**t  # bias corrections: m and v start at 0
 
     def step(p, m, v):
         return p - (lr / c1) * m / (np.sqrt(v / c2) + eps)
 
-    return _tree_map(step, params, m, v), {"step": t, "m": m, "v": v}
+    return tree_map(step, params, m, v), {"step": t, "m": m, "v": v}
 
 
 def warmup_schedule(
@@ -376,83 +373,6 @@ def warmup_schedule(
         raise ValueError(f"total_steps={total_steps} must be greater than warmup={warmup}")
     progress = min(1.0, (step - warmup) / (total_steps - warmup))
     return float(final_lr + 0.5 * (peak_lr - final_lr) * (1 + np.cos(np.pi * progress)))
-
-
-# --- single-threaded BLAS ----------------------------------------------------------------
-
-
-def _openblas_thread_setters() -> list:
-    """``(get, set)`` ctypes functions of the OpenBLAS that NumPy loaded, if it can be found.
-
-    NumPy's wheels bundle OpenBLAS under a prefixed name (``scipy_openblas64_`` in
-    NumPy 2, ``openblas64_`` in 1.26); a NumPy built against the system OpenBLAS
-    uses the plain names. Anything else (Accelerate, MKL, Pyodide) gives ``[]``.
-    """
-    root = os.path.dirname(os.path.dirname(np.__file__))
-    paths = glob.glob(os.path.join(root, "numpy.libs", "*openblas*"))
-    paths += glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*openblas*"))
-    with contextlib.suppress(OSError):  # Linux: the libraries this process has loaded
-        with open("/proc/self/maps") as maps:
-            paths += sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
-    names = [
-        "scipy_openblas_{}_num_threads64_",
-        "openblas_{}_num_threads64_",
-        "scipy_openblas_{}_num_threads",
-        "openblas_{}_num_threads",
-    ]
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library, not a copy
-        except OSError:
-            continue
-        for name in names:
-            get = getattr(lib, name.format("get"), None)
-            set_ = getattr(lib, name.format("set"), None)
-            if get is not None and set_ is not None:
-                get.restype = ctypes.c_int
-                set_.argtypes = [ctypes.c_int]
-                return [(get, set_)]
-    return []
-
-
-_SETTERS: list | None = None
-
-
-def _setters() -> list:
-    global _SETTERS
-    if _SETTERS is None:
-        try:
-            _SETTERS = _openblas_thread_setters()
-        except Exception:  # noqa: BLE001 -- any failure: leave BLAS alone
-            _SETTERS = []
-    return _SETTERS
-
-
-@contextlib.contextmanager
-def blas_threads(num_threads: int = 1):
-    """Run the ``with`` block with NumPy's BLAS (OpenBLAS) on ``num_threads`` threads.
-
-    On the course's small matrices (a batch of 64 sentences of width 16) OpenBLAS's
-    second thread costs more than it saves, up to 10x when another process keeps the
-    other core busy. ``train`` uses one thread by default. Works through ``ctypes`` on
-    the OpenBLAS NumPy ships with; where that library is not found (Accelerate on a
-    Mac, MKL, Pyodide) it does nothing. Yields the thread count in effect inside the
-    block, or ``None`` when BLAS could not be controlled.
-    """
-    num_threads = as_count(num_threads, "num_threads")
-    if num_threads < 1:
-        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-    setters = _setters()
-    if not setters:
-        yield None
-        return
-    get, set_ = setters[0]
-    before = get()
-    set_(num_threads)
-    try:
-        yield get()
-    finally:
-        set_(before)
 
 
 # --- the training loop -------------------------------------------------------------------
@@ -511,7 +431,7 @@ def train(
         raise ValueError("num_examples must be >= 1")
     if print_every is not None and as_count(print_every, "print_every") < 1:
         raise ValueError(f"print_every must be >= 1, got {print_every}")
-    _check_tree(params, "params")
+    check_tree(params, "params")
     rng = np.random.default_rng(seed)
     state = init_adam(params)
     history = {"step": [], "lr": [], "loss": [], "accuracy": []}

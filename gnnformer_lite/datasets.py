@@ -1,6 +1,6 @@
-r"""Data for notebook 07, generated here (nothing is downloaded).
+r"""The course's data sets, generated here (nothing is downloaded).
 
-Subject-verb agreement with attractors (Linzen et al., 2016). A sentence like
+**Subject-verb agreement** with attractors (Linzen et al., 2016). A sentence like
 
     near the box , the keys to the old cabinet that the dog chased <V> here .
 
@@ -27,10 +27,10 @@ The out-of-distribution split fronts a phrase with **two** nouns ("near the box
 of the keys ,"), which puts the subject at word positions 8-11; in the
 training split it sits at positions 1-7.
 
-``karate_club`` is Zachary's karate club with its two factions as labels.
+**Zachary's karate club** (``karate_club``) with its two factions as labels.
 
-``nearest_marked_dataset`` is the graph task of notebook 09: on a path, read out
-at node 0 the colour of the nearer of two marked nodes, ``d`` hops away.
+**The nearest marked node** (``nearest_marked_dataset``), a graph task: on a path,
+read out at node 0 the colour of the nearer of two marked nodes, ``d`` hops away.
 """
 
 from __future__ import annotations
@@ -40,6 +40,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._checks import as_count
+from .graphs import Graph, from_networkx
+from .sentences import path_graph
+
+__all__ = [
+    "agreement_dataset",
+    "agreement_sentence",
+    "agreement_vocabulary",
+    "best_connected",
+    "karate_club",
+    "nearest_marked_dataset",
+    "token_ids",
+]
 
 VERB = "<V>"
 PAD = "<pad>"
@@ -114,42 +126,6 @@ def token_ids(sentences: Sequence[Sequence[str]], vocab: Sequence[str] | None = 
             )
         out.append(np.array([index[w] for w in words], dtype=np.int64))
     return out
-
-
-def pad_batch(ids: Sequence[np.ndarray], pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Stack sentences of different lengths into one ``(B, L)`` array, ``L`` the longest.
-
-    Returns ``(padded, mask)``: ``padded[b, :n_b] = ids[b]``, the rest ``pad_id``;
-    ``mask[b, t]`` is True for a real word, False for padding.
-
-    ``ids`` may also hold feature matrices ``(n_b, F)`` (one row per node, e.g. the
-    graphs of ``nearest_marked_dataset``): the result is then ``(B, L, F)`` floats,
-    padded with zero rows (``pad_id`` must be 0).
-    """
-    pad_id = as_count(pad_id, "pad_id")
-    rows = _check_rows([np.asarray(x) for x in ids], pad_id)
-    mask = np.arange(max(len(x) for x in rows)) < np.array([len(x) for x in rows])[:, None]
-    if rows[0].ndim == 2:  # feature rows: (B, L, F) floats, zero rows as padding
-        padded = np.zeros((*mask.shape, rows[0].shape[1]))
-        padded[mask] = np.concatenate(rows)
-        return padded, mask
-    padded = np.full(mask.shape, pad_id, dtype=np.int64)
-    padded[mask] = np.concatenate([x.astype(np.int64) for x in rows])
-    return padded, mask
-
-
-def _check_rows(rows: list, pad_id: int) -> list:
-    """All ``(n_b,)`` ids, or all ``(n_b, F)`` feature rows of one ``F`` (padded with zeros)."""
-    __tracebackhide__ = True
-    if not rows:
-        raise ValueError("ids must hold at least one sentence")
-    ndim = rows[0].ndim
-    if ndim not in (1, 2) or any(x.ndim != ndim or x.shape[1:] != rows[0].shape[1:] for x in rows):
-        shapes = sorted({x.shape for x in rows}, key=str)[:3]
-        raise ValueError(f"ids must be all (n_b,) or all (n_b, F) with one F, got shapes {shapes}")
-    if ndim == 2 and pad_id != 0:
-        raise ValueError(f"feature rows are padded with zeros; got pad_id={pad_id}")
-    return rows
 
 
 # --- the generator -------------------------------------------------------------------
@@ -371,8 +347,6 @@ def karate_club() -> tuple:
     """
     import networkx as nx
 
-    from .graphs import from_networkx
-
     G = nx.karate_club_graph()
     club = [G.nodes[v]["club"] for v in G.nodes]
     clubs = sorted(set(club))
@@ -408,7 +382,7 @@ def best_connected(graph, labels) -> np.ndarray:
     return np.array([m[np.argmax(deg[m])] for m in members], dtype=np.int64)
 
 
-# --- notebook 09: the nearest marked node on a path ----------------------------------
+# --- the nearest marked node on a path ------------------------------------------------
 
 
 def nearest_marked_dataset(
@@ -458,8 +432,6 @@ def nearest_marked_dataset(
         ``distance``, ``path_nodes`` (``n``, the nodes of the path), ``decoy`` (node ``n - 1``)
         and ``decoy_colour``.
     """
-    from .graphs import Graph, path_graph
-
     num_graphs = as_count(num_graphs, "num_graphs")
     m = as_count(extra_nodes, "extra_nodes")
     D, C = as_count(max_distance, "max_distance"), as_count(num_colours, "num_colours")
