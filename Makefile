@@ -1,20 +1,13 @@
-# gnnformer-lite — everything runs from a local virtual environment in .venv.
-#
-#   make lab          open the course in JupyterLab (sets up .venv first)
-#   make test         lint + format check + unit tests (coverage >= 95 %) + notebook validation
-#   make notebooks    re-execute notebooks in place (NB="notebooks/01_x.ipynb" for some only)
-#   make test-reference  install CPU torch + torch_geometric, run tests/test_torch_*.py
-#   make sync         rewrite the notebooks' text views in notebooks/text/ (no execution)
-#   make site         build the course website into docs/_build/html (no execution)
-#   make test-site    build the site and check every page in headless Chromium
-#   make bench        run benchmarks/run.py
-#   make constraints  regenerate constraints.txt in throwaway venvs
-#   make test-oldest  unit tests + notebooks on Python 3.10 and the oldest declared versions
-#   make test-py313   unit tests + notebooks on Python 3.13 (newest pins)
-#   make test-package build the wheel + sdist, twine check, quick start in a clean venv
-#   make clean        remove .venv and caches
-#
-# `setup` is idempotent: it re-installs only when pyproject.toml or constraints.txt changed.
+# gnnformer-lite's commands (`make help` lists them). They run in the virtual environment .venv,
+# which `make setup` makes (again only when pyproject.toml or constraints.txt changed).
+# The longer steps are scripts in scripts/: venv.sh, stages.sh, install_torch.sh, ...
+# Settings, as `make VAR=value`:
+#   PYTHON=python3                    the interpreter that creates .venv (Python 3.10-3.13)
+#   NB="notebooks/01_x.ipynb ..."     the notebooks `make notebooks` runs (default: all)
+#   LAB_ARGS="--no-browser --port 8899"                extra arguments of `jupyter lab`
+#   TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"  for `make test-reference`
+#   COV_FAIL_UNDER=95 NBVAL_CELL_TIMEOUT=120          limits of `make test`
+#   PY310=... PY313=...               the matrix's interpreters (default: PATH, then pyenv)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,212 +16,111 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
-
-# Extra arguments for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port 8899"
-LAB_ARGS ?=
-# JupyterLab refuses to start as root without --allow-root (containers, CI machines).
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-# Notebooks to (re-)execute with `make notebooks`; empty = all of notebooks/*.ipynb.
-NB ?=
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-
 COV_FAIL_UNDER ?= 95
 NBVAL_CELL_TIMEOUT ?= 120
+PY310 ?= $(shell scripts/find_python.sh 3.10)
+PY313 ?= $(shell scripts/find_python.sh 3.13)
+# JupyterLab refuses to run as root (containers, CI machines) without --allow-root.
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# First working interpreter of a given version (PATH, then pyenv), for `make constraints`.
-find_python = $(firstword $(foreach p,python$(1) $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1)),$(shell $(p) -c 'import sys' >/dev/null 2>&1 && echo $(p))))
-ALT_PYTHONS ?= $(call find_python,3.10)
-CHECK_PYTHONS ?= $(foreach v,3.10 3.12 3.13,$(call find_python,$(v)))
+# The test commands; scripts/stages.sh runs them in a venv (its bin/ first on PATH).
+PYTEST := PYTHONHASHSEED=0 python -m pytest -p no:cacheprovider
+COVERAGE := --cov=gnnformer_lite --cov-report=term-missing --cov-fail-under=$(COV_FAIL_UNDER)
+NBVAL := env -u MPLBACKEND $(PYTEST) --nbval --nbval-current-env --nbval-sanitize-with \
+    tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/
+# Lax nbval: every cell must run (its asserts hold), outputs are not compared.
+LAX := env -u MPLBACKEND $(PYTEST) --nbval-lax --nbval-current-env \
+    --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT)
+PRACTICE ?= practice/
 
-# Prints a banner, runs a stage of `make test`, and names the stage if it fails.
-#   $(call stage,NAME,COMMAND)   -- COMMAND must not contain a comma
-define stage
-	@echo; echo "==> make test: [$(1)] $(2)"
-	@$(2) || { rc=$$?; echo; echo "*** make test: stage [$(1)] FAILED (exit $$rc)" >&2; exit $$rc; }
-endef
+.PHONY: help setup lab notebooks sync practice practice-test check test test-course \
+    test-reference bench site test-site \
+    test-oldest test-py313 test-matrix test-package constraints constraints-oldest \
+    constraints-package clean
 
-.PHONY: help setup test test-reference lab notebooks bench constraints clean sync site test-site
-.PHONY: test-oldest test-py313 test-matrix constraints-oldest test-package constraints-package
+help: ## list the commands
+	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## /{printf "  make %-20s %s\n", $$1, $$2}' Makefile
 
-help:
-	@sed -n 's/^# \{0,1\}\(  make .*\)/\1/p' Makefile
-
-# --------------------------------------------------------------------------- setup
-setup: $(STAMP)
-
-$(STAMP): pyproject.toml constraints.txt
-	@if ! { test -f $(VENV)/pyvenv.cfg && $(VPY) -m pip --version >/dev/null 2>&1; }; then \
-	    command -v $(PYTHON) >/dev/null || { echo "*** $(PYTHON) not found: install Python 3.10-3.13" >&2; exit 1; }; \
-	    echo "==> creating $(VENV) with $$($(PYTHON) --version 2>&1) ($$(command -v $(PYTHON)))"; \
-	    rm -rf $(VENV); \
-	    if ! $(PYTHON) -m venv $(VENV); then \
-	        rm -rf $(VENV); \
-	        echo "*** '$(PYTHON) -m venv' failed." >&2; \
-	        echo "*** On Debian/Ubuntu install the venv module first: sudo apt install python3-venv" >&2; \
-	        exit 1; \
-	    fi; \
-	fi
-	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -c constraints.txt -e ".[test,lab]"
-	@echo "==> warming matplotlib's font cache"
-	$(VPY) -c "import matplotlib.pyplot"
-	@touch $@
-	@echo "==> $(VENV) is ready"
-
-# ---------------------------------------------------------------------------- test
-test: setup
-	$(call stage,1/4 lint,$(VENV)/bin/ruff check .)
-	$(call stage,2/4 format,$(VENV)/bin/ruff format --check .)
-	$(call stage,3/4 unit tests,env PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider --cov=gnnformer_lite --cov-report=term-missing --cov-fail-under=$(COV_FAIL_UNDER))
-ifeq ($(NOTEBOOKS),)
-	@echo; echo "==> make test: [4/4 notebooks] SKIPPED: no notebooks/*.ipynb yet"
-else
-	$(call stage,4/4 notebooks,env -u MPLBACKEND PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/)
-endif
-	@echo; echo "==> make test: all stages passed"
-
-# ------------------------------------------------------------------ test-reference
-# The equivalence tests against PyTorch and PyTorch Geometric (tests/test_torch_*.py).
-# Installs both into .venv first; GNNFORMER_REQUIRE_TORCH=1 turns a missing torch, or any
-# skip in those files, into a failure. The plain pin takes the CPU build from this machine's
-# wheel cache; where PyPI would serve the CUDA build (several GB), install from the CPU index:
-#   make test-reference TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
-TORCH_VERSION ?= 2.13.0
-PYG_VERSION ?= 2.8.1
-TORCH_PIP_ARGS ?=
-TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-REFERENCE_TESTS := $(sort $(wildcard tests/test_torch_*.py))
-
-test-reference: setup
-	@echo "==> make test-reference: installing torch==$(TORCH_VERSION) and torch_geometric==$(PYG_VERSION)"
-	@echo '$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS)'
-	@$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" $(TORCH_PIP_ARGS) || { \
-	    echo "*** pip install torch==$(TORCH_VERSION) failed: trying the CPU index $(TORCH_CPU_INDEX)" >&2; \
-	    $(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); }
-	$(VPY) -m pip install --quiet -c constraints.txt "torch_geometric==$(PYG_VERSION)"
-	$(VPY) -c "import torch, torch_geometric; print('torch', torch.__version__, '| torch_geometric', torch_geometric.__version__)"
-	@test -n "$(REFERENCE_TESTS)" || { echo "*** no tests/test_torch_*.py" >&2; exit 1; }
-	env GNNFORMER_REQUIRE_TORCH=1 PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider -ra $(REFERENCE_TESTS)
-	@echo; echo "==> make test-reference: passed"
-
-# ----------------------------------------------------------------------------- lab
-lab: setup
+# ----------------------------------------------------------------------- the course
+setup: $(VENV)/.installed ## create .venv and install the course (again when the pins change)
+lab: setup ## open the course in JupyterLab
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
-
-# ----------------------------------------------------------------------- notebooks
-notebooks: setup
+notebooks: setup ## re-execute the notebooks (NB=...: some only), rewrite their text views
 	$(VPY) scripts/run_notebooks.py $(NB)
-
-# ---------------------------------------------------------------------------- sync
-# Text views for review: notebooks/text/NN_name.py (jupytext py:percent) + .outputs.txt.
-sync: setup
+sync: setup ## rewrite the text views notebooks/text/ from the notebooks (no execution)
 	$(VPY) scripts/notebook_text.py
-
-# ---------------------------------------------------------------------------- site
-# The [site] extra (Sphinx 9: Python >= 3.11) goes into .venv here, not in `make setup`.
-SITE_STAMP := $(VENV)/.installed-site
-$(SITE_STAMP): $(STAMP) constraints-site.txt
-	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	    { echo "*** make site needs Python >= 3.11 in $(VENV) (Sphinx 9); try make clean setup PYTHON=python3.11" >&2; exit 1; }
-	$(VPY) -m pip install --quiet -c constraints.txt -c constraints-site.txt -e ".[test,lab,site]"
-	@touch $@
-
-site: $(SITE_STAMP)
-	$(VPY) scripts/build_site.py
-
-test-site: $(SITE_STAMP)
-	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 || \
-	    { echo "*** needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; }; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	env GNNFORMER_SITE_TEST=1 $(VPY) -m pytest -p no:cacheprovider -v tests/test_site.py
-
-# --------------------------------------------------------------------------- bench
-bench: setup
-	@test -f benchmarks/run.py || { echo "*** benchmarks/run.py does not exist yet" >&2; exit 1; }
+bench: setup ## time the package against torch / PyG (benchmarks/run.py)
 	$(VPY) benchmarks/run.py
 
-# --------------------------------------------------------------------- constraints
-# Uses $(PYTHON) (3.11, like CI) for the pins and ALT_PYTHONS for marker alternatives.
-constraints:
-	$(PYTHON) scripts/make_constraints.py $(foreach p,$(ALT_PYTHONS),--alt-python $(p)) \
-	    $(foreach p,$(CHECK_PYTHONS),--check-python $(p))
+# ------------------------------------------------------------------------- practice
+practice: setup ## write practice/NN_name.ipynb from the course notebooks (their blanks)
+	$(VPY) scripts/make_practice.py
+practice-test: setup ## run the practice notebooks (PRACTICE=...: some), one line per blank
+	@scripts/stages.sh practice-test $(VENV) "practice notebooks" "$(LAX) $(PRACTICE)"
+check: setup ## run a notebook you changed (NB=...): its asserts must hold, outputs not compared
+	@test -n "$(NB)" || { echo "*** make check needs NB=notebooks/NN_name.ipynb" >&2; exit 2; }
+	@scripts/stages.sh check $(VENV) "$(NB)" "$(LAX) $(NB)"
 
-# ------------------------------------------------------------------ version matrix
-# `make test` uses the newest pins (constraints.txt) on $(PYTHON). The matrix repeats the unit
-# tests and strict nbval (the same committed outputs) in venvs of their own:
-#   test-oldest  Python 3.10 + the lower bounds of pyproject.toml (constraints-oldest.txt)
-#   test-py313   Python 3.13 + constraints.txt
-PY310 ?= $(call find_python,3.10)
-PY313 ?= $(call find_python,3.13)
-OLDEST := .venv-oldest
-PY313_VENV := .venv-py313
-MATRIX_TESTS = env PYTHONHASHSEED=0 $(1)/bin/python -m pytest -p no:cacheprovider -q tests/
-MATRIX_NBVAL = env -u MPLBACKEND PYTHONHASHSEED=0 $(1)/bin/python -m pytest -p no:cacheprovider \
-    -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-    --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/
-MATRIX_VERSIONS = $(1)/bin/python -c "import sys, numpy, matplotlib, networkx; \
-    print('==> Python', sys.version.split()[0], '| NumPy', numpy.__version__, \
-    '| matplotlib', matplotlib.__version__, '| networkx', networkx.__version__)"
+# ---------------------------------------------------------------------------- tests
+test: setup ## ruff, unit tests (coverage >= 95 %), every notebook against its outputs
+	@scripts/stages.sh test $(VENV) lint "ruff check ." format "ruff format --check ." \
+	    "unit tests" "$(PYTEST) $(COVERAGE)" notebooks "$(NBVAL)"
+test-course: setup ## the exercises, training targets and folded answers (tests/course)
+	@scripts/stages.sh test-course $(VENV) "course tests" "$(PYTEST) tests/course"
+test-reference: setup ## install torch + PyG (CPU) into .venv, run tests/test_torch_*.py
+	scripts/install_torch.sh $(VENV) $(TORCH_PIP_ARGS)
+	@scripts/stages.sh test-reference $(VENV) "reference tests" \
+	    "GNNFORMER_REQUIRE_TORCH=1 $(PYTEST) -ra tests/test_torch_*.py"
 
-# $(call matrix_venv,VENV,PYTHON,CONSTRAINTS): (re-)create VENV and install .[test] pinned.
-define matrix_venv
-	@test -n "$(2)" || { echo "*** no interpreter for $(1): install that Python (pyenv)" >&2; exit 1; }
-	rm -rf $(1)
-	$(2) -m venv $(1)
-	$(1)/bin/python -m pip install --quiet --upgrade pip
-	$(1)/bin/python -m pip install --quiet -c $(3) -e ".[test]"
-	@touch $(1)/.installed
-endef
+# ------------------------------------------------------- the site (the [site] extra)
+site: $(VENV)/.installed-site ## build the course website into docs/_build/html
+	$(VPY) scripts/build_site.py
+test-site: $(VENV)/.installed-site ## build the site, check every page in headless Chromium
+	scripts/install_chromium.sh
+	@scripts/stages.sh test-site $(VENV) "site in chromium" \
+	    "GNNFORMER_SITE_TEST=1 $(PYTEST) -v tests/test_site.py"
 
-$(OLDEST)/.installed: pyproject.toml constraints-oldest.txt
-	$(call matrix_venv,$(OLDEST),$(PY310),constraints-oldest.txt)
+# ------------------------------------------ the version matrix (in venvs of their own)
+test-oldest: .venv-oldest/.installed ## unit tests + notebooks, Python 3.10, oldest versions
+	@scripts/stages.sh test-oldest .venv-oldest "unit tests" "$(PYTEST) -q" notebooks "$(NBVAL) -q"
+test-py313: .venv-py313/.installed ## unit tests + notebooks, Python 3.13, constraints.txt
+	@scripts/stages.sh test-py313 .venv-py313 "unit tests" "$(PYTEST) -q" notebooks "$(NBVAL) -q"
+test-matrix: test-oldest test-py313 ## test-oldest and test-py313
 
-$(PY313_VENV)/.installed: pyproject.toml constraints.txt
-	$(call matrix_venv,$(PY313_VENV),$(PY313),constraints.txt)
+# ------------------------------------------------------ the package (the [package] extra)
+test-package: $(VENV)/.installed-package ## build wheel + sdist, check them, try the wheel
+	@scripts/stages.sh test-package $(VENV) package \
+	    "GNNFORMER_TEST_PACKAGE=1 $(PYTEST) -q tests/test_wheel.py"
 
-test-oldest: $(OLDEST)/.installed
-	@$(call MATRIX_VERSIONS,$(OLDEST))
-	$(call MATRIX_TESTS,$(OLDEST))
-	$(call MATRIX_NBVAL,$(OLDEST))
-	@echo "==> make test-oldest: passed"
-
-test-py313: $(PY313_VENV)/.installed
-	@$(call MATRIX_VERSIONS,$(PY313_VENV))
-	$(call MATRIX_TESTS,$(PY313_VENV))
-	$(call MATRIX_NBVAL,$(PY313_VENV))
-	@echo "==> make test-py313: passed"
-
-test-matrix: test-oldest test-py313
-
-# Re-resolve constraints-oldest.txt (throwaway venv); then run `make test-oldest`.
-constraints-oldest:
-	@test -n "$(PY310)" || { echo "*** no Python 3.10 interpreter found (pyenv?)" >&2; exit 1; }
+# --------------------------------------------------- the pins (throwaway venvs, PyPI)
+constraints: ## regenerate constraints.txt (Python 3.11; markers for 3.10)
+	$(PYTHON) scripts/make_constraints.py $(addprefix --alt-python=,$(PY310)) \
+	    $(addprefix --check-python=,$(PY310) $(shell scripts/find_python.sh 3.12) $(PY313))
+constraints-oldest: ## regenerate constraints-oldest.txt (Python 3.10, the lower bounds)
 	$(PYTHON) scripts/make_constraints_extra.py oldest --python $(PY310)
-
-# ------------------------------------------------------------------------- package
-# test-package: `python -m build` (sdist, then the wheel from it), `twine check --strict`,
-# the wheel installed in a clean venv running the quick start (tests/test_wheel.py).
-# build and twine (the `package` extra) go into .venv, pinned by constraints-package.txt.
-PKG_STAMP := $(VENV)/.installed-package
-
-$(PKG_STAMP): $(STAMP) constraints-package.txt
-	$(VPY) -m pip install --quiet -c constraints.txt -c constraints-package.txt -e ".[test,lab,package]"
-	@touch $@
-
-test-package: $(PKG_STAMP)
-	env GNNFORMER_TEST_PACKAGE=1 PYTHONHASHSEED=0 $(VPY) -m pytest -p no:cacheprovider -q \
-	    tests/test_wheel.py
-	@echo "==> make test-package: passed"
-
-# Re-resolve constraints-package.txt (throwaway venv of $(PYTHON)).
-constraints-package:
+constraints-package: ## regenerate constraints-package.txt (build, twine)
 	$(PYTHON) scripts/make_constraints_extra.py package --python $(PYTHON)
 
-# --------------------------------------------------------------------------- clean
-clean:
-	rm -rf $(VENV) $(OLDEST) $(PY313_VENV) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* \
-	    htmlcov build dist *.egg-info docs/_build
+clean: ## remove the venvs, caches and build output
+	rm -rf $(VENV) .venv-* .pytest_cache .ruff_cache .hypothesis .coverage* htmlcov build dist \
+	    *.egg-info docs/_build
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 	    -type d -prune -exec rm -rf {} +
+
+# -------------------------------- the venvs: re-installed when a file they depend on changes
+$(VENV)/.installed: pyproject.toml constraints.txt
+	scripts/venv.sh $(VENV) $(PYTHON) test,lab constraints.txt
+	@touch $@
+$(VENV)/.installed-site: $(VENV)/.installed constraints-site.txt
+	scripts/venv.sh --min-python 3.11 $(VENV) $(PYTHON) test,lab,site constraints.txt \
+	    constraints-site.txt
+	@touch $@
+$(VENV)/.installed-package: $(VENV)/.installed constraints-package.txt
+	scripts/venv.sh $(VENV) $(PYTHON) test,lab,package constraints.txt constraints-package.txt
+	@touch $@
+.venv-oldest/.installed: pyproject.toml constraints-oldest.txt
+	scripts/venv.sh --fresh .venv-oldest "$(PY310)" test constraints-oldest.txt
+	@touch $@
+.venv-py313/.installed: pyproject.toml constraints.txt
+	scripts/venv.sh --fresh .venv-py313 "$(PY313)" test constraints.txt
+	@touch $@

@@ -28,7 +28,9 @@ from . import (  # the modules themselves: gl.graphs, gl.datasets, ...
     graphs,
     learning,
     message_passing,
+    notebook,
     positional,
+    practice,  # noqa: F401 -- gl.practice: the checks of the practice notebooks
     sentence_models,
     sentences,
     transformer_layers,
@@ -42,6 +44,7 @@ from .graph_models import *  # noqa: F403
 from .graphs import *  # noqa: F403
 from .learning import *  # noqa: F403
 from .message_passing import *  # noqa: F403
+from .notebook import *  # noqa: F403
 from .positional import *  # noqa: F403
 from .sentence_models import *  # noqa: F403
 from .sentences import *  # noqa: F403
@@ -66,6 +69,7 @@ __all__ = [
         graph_models,
         datasets,
         viz,
+        notebook,
     )
     for name in module.__all__
 ]

@@ -25,6 +25,8 @@ def as_index_array(x, name: str) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
+    if arr.dtype == np.uint64 and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} contains {arr.max()}, too large for an index")
     return arr.astype(np.int64, copy=False)
 
 
@@ -90,6 +92,14 @@ def as_count(x, name: str) -> int:
     if x < 0:
         raise ValueError(f"{name} must be >= 0, got {x}")
     return int(x)
+
+
+def as_flag(x, name: str) -> bool:
+    """Return ``x`` as a Python bool; anything but ``True`` / ``False`` is refused."""
+    __tracebackhide__ = True
+    if not isinstance(x, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {type(x).__name__} {x!r}")
+    return bool(x)
 
 
 def as_float_array(x, name: str, ndim: int | None = None, finite: bool = True) -> np.ndarray:

@@ -108,8 +108,11 @@ def tree_map(fn: Callable, tree, *rest, keep_settings: bool = True):
     return fn(tree, *rest)
 
 
-def check_tree(tree, name: str) -> None:
-    """Every leaf of ``tree`` is an ``np.ndarray`` or a setting; else a ``TypeError`` naming it."""
+def check_tree(tree, name: str, settings: bool = True) -> None:
+    """Every leaf of ``tree`` is an ``np.ndarray`` (or a setting); else a ``TypeError`` naming it.
+
+    ``settings=False``: no settings either (a gradient has only arrays).
+    """
     __tracebackhide__ = True
     if isinstance(tree, dict):
         items = tree.items()
@@ -120,7 +123,12 @@ def check_tree(tree, name: str) -> None:
             raise TypeError(f"{name} must be an np.ndarray, got {type(tree).__name__}")
         return
     for key, leaf in items:
+        if isinstance(leaf, list | tuple) and leaf and all(is_setting(x) for x in leaf):
+            raise TypeError(
+                f"{name}[{key!r}] is a {type(leaf).__name__} of numbers: make it an np.ndarray "
+                f"(a list in params is a stack of layers, one dict each)"
+            )
         if isinstance(leaf, dict | list | tuple):
-            check_tree(leaf, f"{name}[{key!r}]")
-        elif not isinstance(leaf, np.ndarray) and not is_setting(leaf):
+            check_tree(leaf, f"{name}[{key!r}]", settings)
+        elif not isinstance(leaf, np.ndarray) and not (settings and is_setting(leaf)):
             raise TypeError(f"{name}[{key!r}] must be an np.ndarray, got {type(leaf).__name__}")

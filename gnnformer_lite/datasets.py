@@ -39,8 +39,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import as_count
-from .graphs import Graph, from_networkx
+from ._checks import as_count, as_rng
+from .graphs import Graph, check_graph, from_networkx
 from .sentences import path_graph
 
 __all__ = [
@@ -222,6 +222,7 @@ def agreement_sentence(
         (word indices), ``attractors`` (indices of the nouns between them with the
         other number) and ``fronted`` (indices of the fronted nouns).
     """
+    rng = as_rng(rng)
     pattern = tuple(pattern)
     if pattern not in MODIFIER_PATTERNS:
         raise ValueError(f"pattern must be one of MODIFIER_PATTERNS, got {pattern!r}")
@@ -367,6 +368,7 @@ def best_connected(graph, labels) -> np.ndarray:
     Returns:
         ``(C,)`` int64 node indices, class by class.
     """
+    check_graph(graph)
     labels = np.asarray(labels)
     if labels.shape != (graph.num_nodes,) or labels.dtype.kind not in "iu":
         raise ValueError(

@@ -27,12 +27,12 @@ from ._checks import (
     UNSET,
     as_count,
     as_features,
+    as_flag,
     as_rng,
     check_cache,
     check_params,
     check_upstream,
     get_param,
-    setting,
 )
 from ._params import glorot
 from .graphs import Graph, check_graph
@@ -202,21 +202,21 @@ def init_gat_layer(
     """Parameters of ``gat_layer``.
 
     ``W: (d_in, H*d_out)``, ``a_src, a_dst: (H, d_out)`` (Glorot), and
-    ``b: (H*d_out,)`` if ``concat`` else ``(d_out,)`` (zeros). The head count is
-    the number of rows of ``a_src``; ``concat`` is recorded as the setting
-    ``params["concat"]``, which ``gat_layer`` reads.
+    ``b: (H*d_out,)`` if ``concat`` else ``(d_out,)`` (zeros). The parameters
+    remember how they were built without a setting of their own: the head count is
+    the number of rows of ``a_src``, and ``concat`` the length of ``b``.
     """
     rng = as_rng(rng)
     d_in, d_out = as_count(d_in, "d_in"), as_count(d_out, "d_out")
     H = as_count(num_heads, "num_heads")
     if H < 1:
         raise ValueError(f"num_heads must be >= 1, got {H}")
+    concat = as_flag(concat, "concat")
     return {
         "W": glorot(rng, d_in, H * d_out, dtype),
         "a_src": glorot(rng, d_out, 1, dtype, shape=(H, d_out)),
         "a_dst": glorot(rng, d_out, 1, dtype, shape=(H, d_out)),
         "b": np.zeros(H * d_out if concat else d_out, dtype=dtype),
-        "concat": bool(concat),
     }
 
 
@@ -252,8 +252,8 @@ def gat_layer(
         h: ``(n, d_in)`` node features.
         graph: a ``Graph`` on ``n`` nodes (add self loops so a node sees itself).
         activation: :math:`\sigma`, default ``elu``; ``None`` gives the raw aggregation.
-        concat: concatenate heads (``True``) or average them; by default what
-            ``init_gat_layer`` recorded (``True`` for params without the setting).
+        concat: concatenate heads (``True``) or average them; by default what the
+            length of ``b`` says (``H*d_out``: concatenate, ``d_out``: average).
         return_attention: also return ``alpha: (E, H)``.
         negative_slope: the LeakyReLU slope for negative scores (0.2 in the paper).
         cache: if a dict, filled with what ``gat_layer_backward`` needs.
@@ -362,7 +362,6 @@ def _check_gnn_layer(params, h, graph):
 def _check_gat_layer(params, h, graph, concat):
     __tracebackhide__ = True
     params = check_params(params, "gat_layer")
-    concat = setting(params, "concat", concat, True)
     h = as_features(h)
     n, d_in = h.shape
     check_graph(graph, n)
@@ -371,6 +370,8 @@ def _check_gat_layer(params, h, graph, concat):
     W = get_param(params, "W", (d_in, H * d_out), h.dtype, ctx)
     a_src = get_param(params, "a_src", (H, d_out), h.dtype, ctx)
     a_dst = get_param(params, "a_dst", (H, d_out), h.dtype, ctx)
+    if concat is UNSET:  # the bias tells: H*d_out for concatenated heads, d_out for the mean
+        concat = np.shape(params.get("b", ())) != (d_out,) or H == 1
     b_shape = (H * d_out,) if concat else (d_out,)
     b = get_param(params, "b", b_shape, h.dtype, f"{ctx}, concat={concat}")
     return h, W, a_src, a_dst, b, concat

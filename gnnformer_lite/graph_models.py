@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import UNSET, as_count, as_float_array, as_rng
+from ._checks import UNSET, as_count, as_flag, as_float_array, as_rng
 from ._params import layer_norm_params, stack_backward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
@@ -82,6 +82,11 @@ def node_classifier(params: dict, x: np.ndarray, graph: Graph, *, cache=None) ->
 
     Returns ``(z: (n, num_classes), h: (n, d_hidden))``.
     """
+    if not isinstance(params, dict) or "layer1" not in params or "layer2" not in params:
+        raise TypeError(
+            "params must be the dict made by init_node_classifier; the order is "
+            "node_classifier(params, x, graph)"
+        )
     c = sub_caches(cache, "layer1", "layer2")
     h = gnn_layer(params["layer1"], x, graph, relu, cache=c["layer1"])
     z = gnn_layer(params["layer2"], h, graph, None, cache=c["layer2"])
@@ -128,7 +133,8 @@ def node_batch(
         graphs = [virtual_node_graph(g) for g in graphs]
     graph, _, offsets = batch_graphs(graphs)
     x = np.concatenate(features)
-    return {"graph": graph, "x": x, "rows": offsets[:-1], "virtual_node": bool(virtual_node)}
+    virtual_node = as_flag(virtual_node, "virtual_node")
+    return {"graph": graph, "x": x, "rows": offsets[:-1], "virtual_node": virtual_node}
 
 
 # --- a deep GNN: one hop per layer ---------------------------------------------------------
@@ -150,7 +156,7 @@ def init_residual_gnn(
             for _ in range(num_layers)
         ],
         "out": init_linear(rng, d, num_classes),
-        "virtual_node": bool(virtual_node),
+        "virtual_node": as_flag(virtual_node, "virtual_node"),
     }
 
 
@@ -233,7 +239,7 @@ def init_graph_transformer(
     rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
     params = {"input": init_linear(rng, d_in, d_model)}
     position_map = init_linear(rng, k, d_model)
-    if positions:
+    if as_flag(positions, "positions"):
         params["positions"] = position_map
     params["layers"] = [
         init_transformer_layer(rng, d_model, num_heads, d_ff, norm=norm) for _ in range(num_layers)

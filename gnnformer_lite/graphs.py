@@ -308,6 +308,9 @@ def _check_sequences(rows: list, pad_id: int) -> list:
         raise ValueError(f"ids must be all (n_b,) or all (n_b, F) with one F, got shapes {shapes}")
     if ndim == 2 and pad_id != 0:
         raise ValueError(f"feature rows are padded with zeros; got pad_id={pad_id}")
+    if ndim == 1 and any(x.dtype.kind not in "iub" and x.size for x in rows):
+        bad = next(x for x in rows if x.dtype.kind not in "iub" and x.size)
+        raise TypeError(f"ids must be integer token ids, got dtype {bad.dtype}")
     return rows
 
 

@@ -25,7 +25,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._blas import blas_threads
-from ._checks import as_count, as_float_array, as_index_array, as_rng, check_range, get_param
+from ._checks import (
+    as_count,
+    as_float_array,
+    as_index_array,
+    as_rng,
+    check_cache,
+    check_range,
+    check_upstream,
+    get_param,
+)
 from ._params import check_tree, glorot, tree_map
 from .message_passing import segment_mean, segment_sum
 
@@ -74,7 +83,7 @@ def embed(table: ArrayLike, tokens: ArrayLike, *, cache: dict | None = None) -> 
         tok.astype(np.int64), "tokens", table.shape[0], f"a table of shape {table.shape}"
     )
     if cache is not None:
-        cache.update(tokens=tok, vocab_size=table.shape[0])
+        cache.update(tokens=tok, vocab_size=table.shape[0], d=table.shape[1])
     return table[tok]
 
 
@@ -87,8 +96,9 @@ def embed_backward(cache: dict, d_out: np.ndarray) -> tuple[np.ndarray, None]:
     both rows' gradients; an unused token gets 0). The table is the parameter and
     the integer tokens the input, which has no gradient: hence ``None``.
     """
+    cache = check_cache(cache, ("tokens", "vocab_size", "d"), "embed")
     tokens = cache["tokens"]
-    d_out = np.asarray(d_out)
+    d_out = check_upstream(d_out, (*tokens.shape, cache["d"]), "embed")
     d = d_out.shape[-1]
     return segment_sum(d_out.reshape(-1, d), tokens.reshape(-1), cache["vocab_size"]), None
 
@@ -126,14 +136,14 @@ def readout(
             as_index_array(rows, "rows"), "rows", h.shape[0], f"h of shape {h.shape}"
         )
         if cache is not None:
-            cache.update(rows=rows, num_nodes=h.shape[0])
+            cache.update(rows=rows, num_nodes=h.shape[0], d=h.shape[1])
         return h[rows]
     ids = as_index_array(node_graph, "node_graph")
     if num_graphs is None:
         num_graphs = int(ids.max()) + 1 if ids.size else 0
     out = segment_mean(h, ids, num_graphs)  # checks the lengths and the range of ids
     if cache is not None:
-        cache.update(node_graph=ids, count=np.bincount(ids, minlength=num_graphs))
+        cache.update(node_graph=ids, count=np.bincount(ids, minlength=num_graphs), d=h.shape[1])
     return out
 
 
@@ -145,9 +155,12 @@ def readout_backward(cache: dict, d_out: np.ndarray) -> np.ndarray:
     gets its graph's gradient divided by the graph's size,
     :math:`\partial L / \partial h_i = \frac{1}{n_b} \partial L / \partial r_b`.
     """
-    d_out = np.asarray(d_out)
-    if "rows" in cache:
+    if isinstance(cache, dict) and "rows" in cache:
+        cache = check_cache(cache, ("rows", "num_nodes", "d"), "readout")
+        d_out = check_upstream(d_out, (cache["rows"].size, cache["d"]), "readout")
         return segment_sum(d_out, cache["rows"], cache["num_nodes"])
+    cache = check_cache(cache, ("node_graph", "count", "d"), "readout")
+    d_out = check_upstream(d_out, (cache["count"].size, cache["d"]), "readout")
     ids = cache["node_graph"]
     return d_out[ids] / cache["count"][ids, None]
 
@@ -185,7 +198,9 @@ def linear_backward(cache: dict, d_out: np.ndarray) -> tuple[dict, np.ndarray]:
         \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial y_i}, \quad
         \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W^\top
     """
+    cache = check_cache(cache, ("params", "x"), "linear")
     params, x = cache["params"], cache["x"]
+    d_out = check_upstream(d_out, (*x.shape[:-1], np.shape(params["W"])[1]), "linear")
     x2, d2 = x.reshape(-1, x.shape[-1]), d_out.reshape(-1, d_out.shape[-1])
     return {"W": x2.T @ d2, "b": d2.sum(axis=0)}, d_out @ params["W"].T
 
@@ -224,7 +239,13 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
 
 def accuracy(logits: ArrayLike, labels: ArrayLike) -> float:
     """The share of rows whose largest score is at the label: ``mean(argmax(logits) == labels)``."""
-    return float((np.asarray(logits).argmax(axis=-1) == np.asarray(labels)).mean())
+    z = as_float_array(logits, "logits", ndim=2, finite=False)
+    y = as_index_array(labels, "labels")
+    if y.shape != (z.shape[0],):
+        raise ValueError(
+            f"labels has shape {y.shape} but logits has shape {z.shape}; need ({len(z)},)"
+        )
+    return float((z.argmax(axis=1) == y).mean())
 
 
 def classification_loss(
@@ -278,7 +299,7 @@ def gradient_check(
         The max error per array, a float (or a dict of floats shaped like ``params``).
     """
     check_tree(params, "params")
-    check_tree(grads, "grads")
+    check_tree(grads, "grads", settings=False)
     work = tree_map(lambda p: np.array(p, dtype=np.float64), params)  # perturbed in place
 
     def check(p, g):

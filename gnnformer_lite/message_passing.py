@@ -35,6 +35,7 @@ from .graphs import Graph, check_graph
 
 __all__ = [
     "hop_distance",
+    "influence",
     "propagate",
     "propagate_backward",
     "segment_max",
@@ -244,6 +245,42 @@ def hop_distance(graph: Graph, max_layers: int | None = None) -> np.ndarray:
         heard = heard + propagate(graph, heard[graph.senders])  # (A + I) @ heard
         hops[(heard > 0) & (hops < 0)] = L
     return hops
+
+
+def influence(run, h: ArrayLike, target: int, *, nudge: float = 1.0, tol: float = 1e-9):
+    r"""Which nodes can move node ``target``'s output: reach, measured by experiment.
+
+    .. math:: \text{moved}_j = \big\lVert f(h + \delta e_j)_\text{target}
+        - f(h)_\text{target} \big\rVert_\infty > \text{tol}
+
+    where :math:`f` = ``run`` (e.g. ``L`` layers on a graph) and :math:`h + \delta e_j`
+    adds ``nudge`` to every feature of node ``j``. Where ``hop_distance`` says which
+    nodes *can* reach ``target`` after ``L`` layers, this checks that a model *does*
+    carry their information there (a ReLU that outputs 0 could hide a path).
+
+    Args:
+        run: a function of the node features ``(n, d) -> (n, d')``.
+        h: ``(n, d)`` node features.
+        target: the node whose output is watched.
+        nudge: how much is added to each feature of the nudged node.
+        tol: the smallest change that counts.
+
+    Returns:
+        ``(n,)`` bool: ``moved[j]`` is True when nudging node ``j`` changes ``run(h)[target]``.
+    """
+    h = as_float_array(h, "h")
+    if h.ndim != 2:
+        raise ValueError(f"h must be (num_nodes, d), got shape {h.shape}")
+    n = h.shape[0]
+    if isinstance(target, bool) or not isinstance(target, int | np.integer) or not 0 <= target < n:
+        raise ValueError(f"target must be a node index in [0, {n}), got {target!r}")
+    base = np.asarray(run(h))[target]
+    moved = np.zeros(n, dtype=bool)
+    for j in range(n):
+        nudged = h.copy()
+        nudged[j] += nudge  # nudge node j only
+        moved[j] = np.abs(np.asarray(run(nudged))[target] - base).max() > tol
+    return moved
 
 
 # --------------------------------------------------------------------------- input checks

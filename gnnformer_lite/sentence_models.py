@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import UNSET, as_count, as_index_array, as_rng, check_range, setting
+from ._checks import UNSET, as_count, as_flag, as_index_array, as_rng, check_range, setting
 from ._params import stack_backward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs
@@ -60,11 +60,14 @@ __all__ = [
 
 def dataset_graphs(dataset: dict, kind: str) -> list[Graph]:
     """One graph per sentence: ``"path"`` (word order) or ``"tree"`` (the dependency tree)."""
+    if kind not in ("path", "tree"):
+        raise ValueError(f"kind must be 'path' or 'tree', got {kind!r}")
+    key = "tokens" if kind == "path" else "heads"
+    if not isinstance(dataset, dict) or key not in dataset:
+        raise ValueError(f"dataset must be a dict with {key!r} (agreement_dataset makes one)")
     if kind == "path":
         return [path_graph(len(words)) for words in dataset["tokens"]]
-    if kind == "tree":
-        return [dependency_graph(heads) for heads in dataset["heads"]]
-    raise ValueError(f"kind must be 'path' or 'tree', got {kind!r}")
+    return [dependency_graph(heads) for heads in dataset["heads"]]
 
 
 def graph_batch(graphs: list[Graph], ids: list[np.ndarray], rows: np.ndarray) -> dict:
@@ -79,12 +82,19 @@ def graph_batch(graphs: list[Graph], ids: list[np.ndarray], rows: np.ndarray) ->
             f"{len(graphs)}, {len(ids)} and {len(rows)}"
         )
     graph, _, offsets = batch_graphs(graphs)
-    return {"graph": graph, "tokens": np.concatenate(ids), "rows": offsets[:-1] + np.asarray(rows)}
+    rows = as_index_array(rows, "rows")
+    sizes = np.diff(offsets)
+    outside = np.flatnonzero((rows < 0) | (rows >= sizes))
+    if outside.size:
+        b = int(outside[0])
+        raise ValueError(f"rows[{b}]={rows[b]} is not a word of sentence {b} ({sizes[b]} words)")
+    return {"graph": graph, "tokens": np.concatenate(ids), "rows": offsets[:-1] + rows}
 
 
 def init_sentence_gnn(rng, vocab_size: int, d: int, num_layers: int, num_classes: int = 2):
     """``{"embed": (vocab_size, d), "layers": [gnn, ...], "out": linear (d -> classes)}``."""
     rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
+    vocab_size, d = as_count(vocab_size, "vocab_size"), as_count(d, "d")
     return {
         "embed": rng.normal(0.0, 1.0, size=(vocab_size, d)),
         "layers": [init_gnn_layer(rng, d, d) for _ in range(num_layers)],
@@ -98,6 +108,7 @@ def sentence_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
     .. math:: h^0 = E_t, \quad h^{\ell+1} = \text{GNN}_\ell(h^\ell), \quad
         z_b = h^L_{\text{rows}[b]} W + c
     """
+    _check_graph_batch(params, batch)
     c = sub_caches(cache, "embed", "readout", "out", layers=len(params["layers"]))
     h = embed(params["embed"], batch["tokens"], cache=c["embed"])
     for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
@@ -144,6 +155,7 @@ def init_sentence_transformer(
     not) at the top; ``sentence_transformer`` reads them.
     """
     rng, num_layers = as_rng(rng), as_count(num_layers, "num_layers")
+    vocab_size, d_model = as_count(vocab_size, "vocab_size"), as_count(d_model, "d_model")
     return {
         "embed": rng.normal(0.0, 1.0, size=(vocab_size, d_model)),
         "layers": [
@@ -151,7 +163,7 @@ def init_sentence_transformer(
             for _ in range(num_layers)
         ],
         "out": init_linear(rng, d_model, 2),
-        "positions": bool(positions),
+        "positions": as_flag(positions, "positions"),
     }
 
 
@@ -188,7 +200,12 @@ def sentence_transformer(
     attention = []
     for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
         h, weights = transformer_layer(
-            layer, h, num_heads=num_heads, norm=norm, mask=keys, return_attention=True,
+            layer,
+            h,
+            num_heads=num_heads,
+            norm=norm,
+            mask=keys,
+            return_attention=True,
             cache=c_layer,
         )
         attention.append(weights)
@@ -221,6 +238,21 @@ def sentence_transformer_loss(
     return classification_loss(
         forward, sentence_transformer_backward, params, tokens, mask, rows, labels=labels
     )
+
+
+def _check_graph_batch(params, batch) -> None:
+    """``params`` from ``init_sentence_gnn`` and ``batch`` from ``graph_batch``."""
+    __tracebackhide__ = True
+    if not isinstance(params, dict) or "layers" not in params:
+        raise TypeError(
+            "params must be the dict made by init_sentence_gnn; the order is "
+            "sentence_gnn(params, batch)"
+        )
+    if not isinstance(batch, dict) or any(key not in batch for key in ("graph", "tokens", "rows")):
+        got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise TypeError(
+            f"batch must be the dict made by graph_batch (graph, tokens, rows), got {got}"
+        )
 
 
 def _check_sentences(tokens, mask, rows) -> tuple:

@@ -106,11 +106,12 @@ def dependency_graph(heads: ArrayLike, self_loops: bool = False) -> Graph:
     heads = as_index_array(heads, "heads")
     n = heads.shape[0]
     if n and not (heads == -1).any() and (heads == 0).sum() == 1 and heads.max() <= n:
-        raise ValueError(
-            f"heads {heads.tolist()} has no -1 but a 0: it looks 1-based, as a CoNLL-U file "
-            f"writes it (words from 1, the root's head 0). Here heads count words from 0 and "
-            f"the root's head is -1: pass heads - 1"
-        )
+        if _is_tree(heads - 1):  # 1-based, as CoNLL-U writes it: minus one is a tree
+            raise ValueError(
+                f"heads {heads.tolist()} has no -1 but one 0: it looks 1-based, as a CoNLL-U "
+                f"file writes it (words from 1, the root's head 0). Here heads count words "
+                f"from 0 and the root's head is -1: pass heads - 1"
+            )
     check_range(
         heads,
         "heads",
@@ -330,3 +331,12 @@ def sentence_graphs(
             )
         graphs["tree"] = dependency_graph(heads)
     return words, graphs
+
+
+def _is_tree(heads: np.ndarray) -> bool:
+    """True if ``heads`` (0-based, -1 for the root) is one tree; no error either way."""
+    try:
+        dependency_graph(heads)
+    except ValueError:
+        return False
+    return True

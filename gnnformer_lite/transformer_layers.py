@@ -32,7 +32,7 @@ from ._checks import (
     get_param,
     setting,
 )
-from ._params import glorot, is_setting, layer_norm_params, sub_caches
+from ._params import glorot, is_setting, layer_norm_params, sub_caches, tree_map
 from .attention import (
     graph_attention,
     graph_attention_backward,
@@ -449,6 +449,9 @@ def transformer_layer_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.
     else:
         G_x = G + ln_T("ln2", ffn_T(G))
         d_h = G_x + ln_T("ln1", mha_T(G_x))
+    for part in params:  # a part the layer did not use (LayerNorms run with norm=None): 0
+        if part not in grads and not is_setting(params[part]):
+            grads[part] = tree_map(np.zeros_like, params[part], keep_settings=False)
     return {part: grads[part] for part in params if part in grads}, d_h
 
 
@@ -506,6 +509,8 @@ def _check_multi_head_attention(params, h, graph, num_heads, mask=None):
     params = check_params(params, "multi_head_attention")
     h = as_features(h, batched=graph is None)
     n, d = h.shape[-2:]
+    if num_heads is not UNSET:
+        num_heads = as_count(num_heads, "num_heads")
     H = setting(params, "num_heads", num_heads, UNSET)
     if H is UNSET:
         raise ValueError(

@@ -23,6 +23,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import gnnformer_lite as gl
+from gnnformer_lite._params import tree_map
 
 # Reproducible by default: the same examples on every run and every machine.
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=50)
@@ -324,13 +325,10 @@ def ref_transformer(params, h, num_heads, mask=None, norm_first=False):
 
 
 def randomize_params(params, rng: np.random.Generator):
-    """A copy of ``params`` with every bias and LayerNorm vector made random (not 0 / 1)."""
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            out[key] = randomize_params(value, rng)
-        elif value.ndim == 1:
-            out[key] = rng.normal(size=value.shape).astype(value.dtype)
-        else:
-            out[key] = value.copy()
-    return out
+    """A copy of ``params`` with every bias and LayerNorm vector made random (not 0 / 1).
+
+    Any params tree: dicts, lists of layers, and the settings ``init_*`` records (kept).
+    """
+    return tree_map(
+        lambda a: rng.normal(size=a.shape).astype(a.dtype) if a.ndim == 1 else a.copy(), params
+    )

@@ -1,4 +1,9 @@
-"""Dense and sparse scaled dot-product attention: the same computation on the complete graph."""
+"""``attention``: dense and graph attention, the same computation on the complete graph.
+
+Softmax, ``self_attention``, ``scaled_dot_product_attention`` and ``graph_attention``
+against one-query-at-a-time loops, their backward passes against finite differences,
+and clear errors for bad input. Both sides of the size thresholds: tests/test_kernels.py.
+"""
 
 from __future__ import annotations
 
@@ -253,3 +258,336 @@ def test_dense_attention_without_keys(strict):
     out, w = gl.scaled_dot_product_attention(q, empty, empty)
     assert out.shape == (3, 2, 4) and w.shape == (2, 3, 0)
     np.testing.assert_array_equal(out, 0)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_attention_on_tiny_inputs(n, strict):
+    q = np.ones((n, 2, 3))
+    g = gl.complete_graph(n)
+    out, alpha = gl.graph_attention(q, q, q, g)
+    assert out.shape == (n, 2, 3) and alpha.shape == (n, 2)
+    np.testing.assert_array_equal(out, q)  # one word attending to itself returns its value
+    out, w = gl.scaled_dot_product_attention(q, q, q, mask=g.adjacency() > 0)
+    assert out.shape == (n, 2, 3) and w.shape == (2, n, n)
+    np.testing.assert_array_equal(out, q)
+    assert gl.edge_weights_to_dense(g, alpha).shape == (2, n, n)
+
+
+# --- backward passes against finite differences ----------------------------------------------
+
+GRAPHS = {
+    "random+isolated": gl.Graph([0, 2, 3, 1, 4, 0, 3, 2], [0, 0, 1, 2, 2, 4, 4, 1], 6),
+    "no edges": gl.Graph([], [], 6),
+    "complete": gl.complete_graph(6),
+    "path": gl.path_graph(6),
+}
+
+
+@pytest.fixture(params=sorted(GRAPHS))
+def graph(request):
+    return GRAPHS[request.param]
+
+
+def check_attention_gradients(forward, backward, inputs, seed=0):
+    """``forward(inputs, cache) -> out``; ``backward(cache, d_out) -> (d_q, d_k, d_v)``."""
+    R = np.random.default_rng(seed).normal(size=forward(inputs, None).shape)
+    cache = {}
+    out = forward(inputs, cache)
+    np.testing.assert_allclose(out, forward(inputs, None), rtol=1e-12, atol=1e-12)
+    grads = call_without_mutation(backward, cache, R)
+    assert [g.shape for g in grads] == [inputs[x].shape for x in "qkv"]
+    errors = gl.gradient_check(
+        lambda p: float((forward(p, None) * R).sum()), inputs, dict(zip("qkv", grads, strict=True))
+    )
+    assert max(errors.values()) < 1e-6, errors
+
+
+def random_qkv(seed, n=6, H=2, d=3, batch=()):
+    return dict(zip("qkv", qkv(seed, n, H, d, batch=batch), strict=True))
+
+
+def test_graph_attention_backward(graph):
+    def forward(p, cache):
+        return gl.graph_attention(p["q"], p["k"], p["v"], graph, cache=cache)[0]
+
+    check_attention_gradients(forward, gl.graph_attention_backward, random_qkv(4))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("batch", [(), (3,)])
+def test_scaled_dot_product_attention_backward(masked, batch):
+    mask = None
+    if masked:  # a causal mask with key 0 hidden from every query: query 0 sees nothing
+        mask = np.tril(np.ones((6, 6), dtype=bool))
+        mask = np.broadcast_to(mask, (*batch, 6, 6)).copy()
+        mask[..., :, 0] = False
+
+    def forward(p, cache):
+        return gl.scaled_dot_product_attention(p["q"], p["k"], p["v"], mask, cache=cache)[0]
+
+    check_attention_gradients(
+        forward, gl.scaled_dot_product_attention_backward, random_qkv(5, batch=batch)
+    )
+
+
+def test_graph_backward_equals_dense_backward_on_the_complete_graph():
+    q, k, v = qkv(6, 5, 2, 3)
+    R = np.random.default_rng(7).normal(size=(5, 2, 3))
+    sparse, dense = {}, {}
+    gl.graph_attention(q, k, v, gl.complete_graph(5), cache=sparse)
+    gl.scaled_dot_product_attention(q, k, v, cache=dense)
+    for a, b in zip(
+        gl.graph_attention_backward(sparse, R),
+        gl.scaled_dot_product_attention_backward(dense, R),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_softmax_backward():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(2, 3, 5))
+    R = rng.normal(size=scores.shape)
+    for axis in (-1, 1):
+        weights = gl.softmax(scores, axis)
+        d_scores = call_without_mutation(gl.softmax_backward, weights, R, axis)
+
+        def loss(x, axis=axis):
+            return float((gl.softmax(x, axis) * R).sum())
+
+        assert gl.gradient_check(loss, scores, d_scores) < 1e-6
+        np.testing.assert_allclose(d_scores.sum(axis=axis), 0, atol=1e-12)  # shift invariance
+
+
+# --- bad input: a ValueError / TypeError naming the argument and the shapes ---------------
+
+Q = np.random.default_rng(0).normal(size=(4, 2, 3))
+H4 = np.random.default_rng(1).normal(size=(4, 6))
+G4 = gl.path_graph(4)  # 6 edges
+
+
+def with_nan(x, value=np.nan):
+    x = x.copy()
+    x.flat[5] = value
+    return x
+
+
+def filled_cache(forward):
+    cache = {}
+    forward(cache)
+    return cache
+
+
+GRAPH_CACHE = filled_cache(lambda c: gl.graph_attention(Q, Q, Q, G4, cache=c))
+DENSE_CACHE = filled_cache(lambda c: gl.scaled_dot_product_attention(Q, Q, Q, cache=c))
+
+BAD = [
+    (
+        "sdpa_heads_mismatch",
+        lambda: gl.scaled_dot_product_attention(Q, Q[:, :1], Q[:, :1]),
+        ValueError,
+        r"q has shape \(4, 2, 3\) and k has shape \(4, 1, 3\): they need the same number of heads",
+    ),
+    (
+        "sdpa_d_head_mismatch",
+        lambda: gl.scaled_dot_product_attention(Q, Q[..., :2], Q),
+        ValueError,
+        r"same number of heads H and the same d_head",
+    ),
+    (
+        "sdpa_k_v_mismatch",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q[:3]),
+        ValueError,
+        r"k has shape \(4, 2, 3\) and v has shape \(3, 2, 3\).*one value per key",
+    ),
+    (
+        "sdpa_q_2d",
+        lambda: gl.scaled_dot_product_attention(Q[:, 0], Q, Q),
+        ValueError,
+        r"q must be \(\.\.\., n, H, d_head\), got shape \(4, 3\)",
+    ),
+    (
+        "sdpa_batch_mismatch",
+        lambda: gl.scaled_dot_product_attention(Q[None], np.stack([Q, Q]), np.stack([Q, Q])),
+        ValueError,
+        r"q has batch shape \(1,\) but k has \(2,\)",
+    ),
+    (
+        "sdpa_nan",
+        lambda: gl.scaled_dot_product_attention(Q, with_nan(Q), Q),
+        ValueError,
+        r"k contains NaN/inf \(shape \(4, 2, 3\)\)",
+    ),
+    (
+        "sdpa_complex",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q + 1j),
+        TypeError,
+        r"v must be a real-valued array, got dtype complex128",
+    ),
+    (
+        "sdpa_mask_shape",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q, mask=np.ones((4, 3), dtype=bool)),
+        ValueError,
+        r"mask has shape \(4, 3\), which does not broadcast to \(\.\.\., n, m\) = \(4, 4\) for q "
+        r"of shape \(4, 2, 3\) and k of shape \(4, 2, 3\)",
+    ),
+    (
+        "sdpa_mask_adds_batch_axis",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q, mask=np.ones((2, 4, 4), dtype=bool)),
+        ValueError,
+        r"mask has shape \(2, 4, 4\)",
+    ),
+    (
+        "sdpa_mask_not_bool",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q, mask=np.ones((4, 4))),
+        TypeError,
+        r"mask must be a boolean array, got dtype float64",
+    ),
+    (
+        "sdpa_mask_int",
+        lambda: gl.scaled_dot_product_attention(Q, Q, Q, mask=G4.adjacency(dtype=int)),
+        TypeError,
+        r"mask must be a boolean array, got dtype int",
+    ),
+    (
+        "softmax_nan",
+        lambda: gl.softmax(np.array([0.0, np.nan])),
+        ValueError,
+        r"scores contains NaN or \+inf \(shape \(2,\)\)",
+    ),
+    (
+        "softmax_plus_inf",
+        lambda: gl.softmax(np.array([[0.0, np.inf]]), axis=0),
+        ValueError,
+        r"scores contains NaN or \+inf",
+    ),
+    (
+        "softmax_text",
+        lambda: gl.softmax(["a", "b"]),
+        TypeError,
+        r"scores must be a real-valued array",
+    ),
+    (
+        "softmax_backward_shapes",
+        lambda: gl.softmax_backward(np.ones((2, 2)) / 2, np.zeros((2, 3))),
+        ValueError,
+        r"d_weights has shape \(2, 3\) but weights has \(2, 2\)",
+    ),
+    (
+        "softmax_backward_nan",
+        lambda: gl.softmax_backward(np.ones(2) / 2, np.array([np.nan, 0.0])),
+        ValueError,
+        r"d_weights contains NaN/inf",
+    ),
+    (
+        "self_attention_h_1d",
+        lambda: gl.self_attention(H4[0], np.ones((6, 2)), np.ones((6, 2)), np.ones((6, 2))),
+        ValueError,
+        r"h must be 2-D, got shape \(6,\)",
+    ),
+    (
+        "self_attention_W_K_rows",
+        lambda: gl.self_attention(H4, np.ones((6, 2)), np.ones((5, 2)), np.ones((6, 2))),
+        ValueError,
+        r"W_K has shape \(5, 2\) but h has d=6 features",
+    ),
+    (
+        "self_attention_W_V_1d",
+        lambda: gl.self_attention(H4, np.ones((6, 2)), np.ones((6, 2)), np.ones(6)),
+        ValueError,
+        r"W_V must be 2-D, got shape \(6,\)",
+    ),
+    (
+        "self_attention_q_k_width",
+        lambda: gl.self_attention(H4, np.ones((6, 2)), np.ones((6, 3)), np.ones((6, 2))),
+        ValueError,
+        r"W_Q has shape \(6, 2\) and W_K has shape \(6, 3\): queries and keys need the same width",
+    ),
+    (
+        "self_attention_nan",
+        lambda: gl.self_attention(with_nan(H4), np.ones((6, 2)), np.ones((6, 2)), np.ones((6, 2))),
+        ValueError,
+        r"h contains NaN/inf",
+    ),
+    (
+        "graph_attention_graph_size",
+        lambda: gl.graph_attention(Q, Q, Q, gl.complete_graph(3)),
+        ValueError,
+        r"graph has num_nodes=3 but q has 4 rows",
+    ),
+    (
+        "graph_attention_not_graph",
+        lambda: gl.graph_attention(Q, Q, Q, G4.adjacency()),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph, got ndarray",
+    ),
+    (
+        "graph_attention_batched",
+        lambda: gl.graph_attention(Q[None], Q[None], Q[None], G4),
+        ValueError,
+        r"graph_attention takes q, k, v of shape \(n, H, d_head\); got q \(1, 4, 2, 3\)",
+    ),
+    (
+        "graph_attention_cross",
+        lambda: gl.graph_attention(Q, Q[:3], Q[:3], G4),
+        ValueError,
+        r"graph_attention takes q, k, v of shape \(n, H, d_head\); "
+        r"got q \(4, 2, 3\), k \(3, 2, 3\)",
+    ),
+    (
+        "graph_attention_backward_empty_cache",
+        lambda: gl.graph_attention_backward({}, np.zeros((4, 2, 3))),
+        ValueError,
+        r"cache must be the dict filled in by graph_attention\(\.\.\., cache=cache\); it needs "
+        r"\['alpha', 'graph', 'k', 'q', 'v'\] but has \[\]",
+    ),
+    (
+        "graph_attention_backward_dense_cache",
+        lambda: gl.graph_attention_backward(DENSE_CACHE, np.zeros((4, 2, 3))),
+        ValueError,
+        r"it needs \['alpha', 'graph', 'k', 'q', 'v'\] but has \['k', 'q', 'v', 'weights'\]",
+    ),
+    (
+        "graph_attention_backward_d_out",
+        lambda: gl.graph_attention_backward(GRAPH_CACHE, np.zeros((4, 2, 4))),
+        ValueError,
+        r"d_out has shape \(4, 2, 4\) but the output of graph_attention had shape \(4, 2, 3\)",
+    ),
+    (
+        "sdpa_backward_no_cache",
+        lambda: gl.scaled_dot_product_attention_backward(None, np.zeros((4, 2, 3))),
+        ValueError,
+        r"cache must be the dict filled in by scaled_dot_product_attention.*but has NoneType",
+    ),
+    (
+        "sdpa_backward_d_out",
+        lambda: gl.scaled_dot_product_attention_backward(DENSE_CACHE, np.zeros((2, 4, 3))),
+        ValueError,
+        r"d_out has shape \(2, 4, 3\) but the output of scaled_dot_product_attention had shape "
+        r"\(4, 2, 3\)",
+    ),
+    (
+        "edge_weights_wrong_length",
+        lambda: gl.edge_weights_to_dense(G4, np.ones((5, 2))),
+        ValueError,
+        r"alpha has shape \(5, 2\) but the graph has 6 edges",
+    ),
+    (
+        "edge_weights_3d",
+        lambda: gl.edge_weights_to_dense(G4, np.ones((6, 2, 1))),
+        ValueError,
+        r"expected \(E,\) or \(E, H\) with E=6",
+    ),
+    (
+        "edge_weights_not_graph",
+        lambda: gl.edge_weights_to_dense(None, np.ones(6)),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph, got NoneType",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ref_attention, ref_segment_max, ref_segment_softmax, ref_segment_sum
+from conftest import (
+    call_without_mutation,
+    ref_attention,
+    ref_segment_max,
+    ref_segment_softmax,
+    ref_segment_sum,
+)
 
 import gnnformer_lite as gl
 from gnnformer_lite import _kernels
@@ -47,10 +53,13 @@ def tol(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("width", [(), (3,), (16,)])  # narrow rows use reduceat, wide ones buckets
-def test_segment_reductions_on_both_sides(side, dtype, width):
+@pytest.mark.parametrize("sort", [False, True])  # sorted ids need no sort in the kernel
+def test_segment_reductions_on_both_sides(side, dtype, width, sort):
     rng = np.random.default_rng(len(width))
     n, E = 40, 150
     ids = rng.integers(0, n - 5, E)  # the last 5 segments stay empty
+    if sort:
+        ids = np.sort(ids)
     data = rng.normal(size=(E, *width)).astype(dtype)
     for fn, ref in ((gl.segment_sum, ref_segment_sum), (gl.segment_max, ref_segment_max)):
         out = fn(data, ids, n)
@@ -209,8 +218,80 @@ def test_bool_data_is_counted_on_both_sides(side):
     assert gl.segment_sum(data, ids, 2).tolist() == [0, 60]
 
 
-def test_boolean_max_and_a_wrong_indptr_hint():
-    ids = np.array([0, 0, 2])
-    assert gl.segment_max(np.array([False, True, False]), ids, 3).tolist() == [True, False, False]
-    with pytest.raises(ValueError, match=r"indptr has shape \(3,\).*\(4,\) CSR offsets of 3"):
-        gl.segment_sum(np.ones(3), ids, 3, indptr=[0, 2, 3])
+STRUCTURED = {
+    "complete": gl.complete_graph(6),  # one degree: one contiguous block
+    "window": gl.window_graph(9, 2),  # degrees 3, 4, 5: contiguous middle, gathered ends
+    "causal": gl.causal_graph(7),  # every degree once
+    "star_and_isolated": gl.Graph([1, 2, 3, 4, 0], [0, 0, 0, 0, 5], 7),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("name", sorted(STRUCTURED))
+def test_propagate_wide_rows_on_structured_graphs(side, name, dtype):
+    g = STRUCTURED[name]
+    x = np.random.default_rng(0).integers(-9, 9, size=(g.num_nodes, 3, 4)).astype(dtype)
+    out = call_without_mutation(gl.propagate, g, x[g.senders])
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, np.einsum("ij,jab->iab", g.adjacency(dtype=dtype), x))
+    np.testing.assert_array_equal(gl.segment_sum(x[g.senders], g.receivers, g.num_nodes), out)
+    np.testing.assert_array_equal(gl.propagate(g, x[g.senders]), out)  # cached buckets reused
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (0, 16)])
+def test_no_entries_on_both_sides(side, shape, strict):
+    data = np.zeros(shape)
+    for fn in (gl.segment_sum, gl.segment_max, gl.segment_mean):
+        out = fn(data, [], 4)
+        assert out.shape == (4, *shape[1:])
+        np.testing.assert_array_equal(out, 0)
+    assert gl.segment_softmax(data, [], 4).shape == shape  # logits (E,) or (E, H)
+
+
+def test_the_kernels_count_bools_themselves():
+    """``segment_sum`` turns bools into ints before the size test; the kernel does it too."""
+    indptr = np.array([0, 2, 2, 5])
+    data = np.array([True, True, False, True, True])
+    assert _kernels.sum_sorted(data, indptr).tolist() == [2, 0, 2]
+    wide = np.ones((5, 9), dtype=bool)  # the degree-bucket branch
+    np.testing.assert_array_equal(_kernels.sum_sorted(wide, indptr), [[2] * 9, [0] * 9, [3] * 9])
+
+
+def test_bucket_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(_kernels, "_BUCKET_CACHE", {})
+    graphs = [gl.window_graph(n, 1) for n in range(3, 3 + 70)]  # kept alive: ids stay distinct
+    for g in graphs:
+        buckets = _kernels.degree_buckets(g.indptr)
+        assert len(_kernels._BUCKET_CACHE) <= 64
+        assert sum(len(segs) for segs, _, _ in buckets) == g.num_nodes  # every node has edges
+    g = graphs[-1]
+    assert _kernels.degree_buckets(g.indptr) is _kernels.degree_buckets(g.indptr)
+
+
+# --- with a cache the textbook path runs on big inputs, and gives the kernels' numbers ---------
+
+
+def test_a_cache_takes_the_textbook_path_on_big_inputs(monkeypatch):
+    rng = np.random.default_rng(22)
+    graph = gl.complete_graph(40)  # 1600 edges x 4 heads: above MIN_EDGE_HEADS
+    assert graph.num_edges * 4 >= _kernels.MIN_EDGE_HEADS
+    q, k, v = (rng.normal(size=(40, 4, 8)) for _ in range(3))
+    fast_out, fast_alpha = gl.graph_attention(q, k, v, graph)
+    calls = []
+    monkeypatch.setattr(_kernels, "graph_attention", lambda *a: calls.append(a))
+    monkeypatch.setattr(_kernels, "dense_attention", lambda *a: calls.append(a))
+    cache = {}
+    out, alpha = gl.graph_attention(q, k, v, graph, cache=cache)
+    np.testing.assert_allclose(out, fast_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(alpha, fast_alpha, rtol=1e-12, atol=1e-12)
+    d_q, d_k, d_v = gl.graph_attention_backward(cache, np.ones_like(out))
+    # on the complete graph the dense backward gives the same gradients
+    dense_cache = {}
+    batch = (np.broadcast_to(x, (11, 40, 4, 8)) for x in (q, k, v))  # 70400 attention weights
+    dense_out, _ = gl.scaled_dot_product_attention(*batch, cache=dense_cache)
+    assert 11 * 4 * 40 * 40 >= _kernels.MIN_ATTENTION_WEIGHTS
+    assert calls == []  # neither kernel ran
+    np.testing.assert_allclose(dense_out[3], out, rtol=1e-12, atol=1e-12)
+    dd = gl.scaled_dot_product_attention_backward(dense_cache, np.ones_like(dense_out))
+    for ours, dense in zip((d_q, d_k, d_v), dd, strict=True):
+        np.testing.assert_allclose(dense[3], ours, rtol=1e-10, atol=1e-10)

@@ -1,4 +1,9 @@
-"""segment_* reductions, segment_softmax and propagate against plain loops."""
+"""``message_passing``: segment reductions, segment_softmax, propagate, their backward passes.
+
+Each function against a plain loop of ``conftest`` (or its matrix form), on random
+ids and graphs with empty segments and isolated nodes; the backward passes against
+finite differences and their adjoint identities; and clear errors for bad input.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +32,9 @@ SEGMENT_FUNCTIONS = [
 
 @st.composite
 def segments(draw, trailing=((), (3,), (2, 2), (9,), (2, 5))):
-    """``(data, ids, n)``: random ids (unsorted, some segments empty) and matching data.
+    """``(data, ids, n)``: random ids (sorted or not, some segments empty) and matching data.
 
-    Rows of 8 numbers or more take ``propagate``'s bucketed fast path, narrower ones
-    ``reduceat``: the default ``trailing`` shapes exercise both.
+    Small enough for the textbook lines; tests/test_kernels.py runs the fast paths.
     """
     n = draw(st.integers(0, 6))
     E = draw(st.integers(0, 12)) if n else 0
@@ -198,26 +202,6 @@ def test_propagate_edge_dependent_messages(g, seed):
     np.testing.assert_allclose(gl.propagate(g, msg), expected, atol=1e-12)
 
 
-STRUCTURED = {
-    "complete": gl.complete_graph(6),  # one degree: one contiguous block
-    "window": gl.window_graph(9, 2),  # degrees 3, 4, 5: contiguous middle, gathered ends
-    "causal": gl.causal_graph(7),  # every degree once
-    "star_and_isolated": gl.Graph([1, 2, 3, 4, 0], [0, 0, 0, 0, 5], 7),
-}
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-@pytest.mark.parametrize("name", sorted(STRUCTURED))
-def test_propagate_wide_rows_on_structured_graphs(name, dtype):
-    g = STRUCTURED[name]
-    x = np.random.default_rng(0).integers(-9, 9, size=(g.num_nodes, 3, 4)).astype(dtype)
-    out = call_without_mutation(gl.propagate, g, x[g.senders])
-    assert out.dtype == dtype
-    np.testing.assert_array_equal(out, np.einsum("ij,jab->iab", g.adjacency(dtype=dtype), x))
-    np.testing.assert_array_equal(gl.segment_sum(x[g.senders], g.receivers, g.num_nodes), out)
-    np.testing.assert_array_equal(gl.propagate(g, x[g.senders]), out)  # cached buckets reused
-
-
 def test_propagate_isolated_nodes_and_dtypes(strict):
     g = gl.Graph([0, 0], [1, 2], 4)  # nodes 0 and 3 hear nothing
     msg = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
@@ -246,10 +230,291 @@ def test_hop_distance_is_the_first_power_of_a_plus_i_that_connects(seed):
 
 def test_hop_distance_on_a_path_and_with_max_layers():
     n = 6
-    hops = gl.hop_distance(gl.path_graph(n))
+    path = gl.path_graph(n)
+    hops = call_without_mutation(gl.hop_distance, path)
+    assert hops.dtype == np.int64
     i, j = np.indices((n, n))
     np.testing.assert_array_equal(hops, np.abs(i - j))
-    capped = gl.hop_distance(gl.path_graph(n), max_layers=2)
+    capped = gl.hop_distance(path, max_layers=2)
     np.testing.assert_array_equal(capped, np.where(np.abs(i - j) <= 2, np.abs(i - j), -1))
-    with pytest.raises(TypeError, match="max_layers must be an int"):
-        gl.hop_distance(gl.path_graph(n), max_layers=1.5)
+    np.testing.assert_array_equal(gl.hop_distance(path, max_layers=0), np.where(i == j, 0, -1))
+    assert gl.hop_distance(gl.Graph([], [], 0)).shape == (0, 0)
+
+
+# --- backward: message passing run backwards --------------------------------------------
+
+GRAPHS = {
+    "random+isolated": gl.Graph([0, 2, 3, 1, 4, 0, 3], [0, 0, 1, 2, 2, 4, 4], 6),  # 3, 5 hear none
+    "no edges": gl.Graph([], [], 4),
+    "complete": gl.complete_graph(5),
+    "path": gl.path_graph(6),
+}
+
+
+@pytest.fixture(params=sorted(GRAPHS))
+def graph(request):
+    return GRAPHS[request.param]
+
+
+def test_propagate_backward_is_a_gather_by_receivers(graph):
+    rng = np.random.default_rng(0)
+    messages = rng.normal(size=(graph.num_edges, 3))
+    d_out = rng.normal(size=(graph.num_nodes, 3))
+    d_messages = call_without_mutation(gl.propagate_backward, graph, d_out)
+    np.testing.assert_array_equal(d_messages, d_out[graph.receivers])
+    # the adjoint identity <propagate(m), y> = <m, propagate_backward(y)>
+    np.testing.assert_allclose(
+        (gl.propagate(graph, messages) * d_out).sum(), (messages * d_messages).sum(), atol=1e-12
+    )
+
+
+def test_gather_backward_is_propagate_on_the_reversed_graph(graph):
+    """The gradient of ``h[senders]`` sums each sender's outgoing edges: propagate, reversed."""
+    rng = np.random.default_rng(1)
+    h = rng.normal(size=(graph.num_nodes, 2))
+    d_messages = rng.normal(size=(graph.num_edges, 2))
+    rev, order = gl.reverse_graph(graph, return_edge_order=True)
+    by_senders = gl.segment_sum(d_messages, graph.senders, graph.num_nodes)
+    np.testing.assert_allclose(gl.propagate(rev, d_messages[order]), by_senders, atol=1e-12)
+    # the adjoint identity of the gather: <h[senders], d> = <h, by_senders>
+    np.testing.assert_allclose((h[graph.senders] * d_messages).sum(), (h * by_senders).sum())
+
+
+def test_segment_softmax_backward(graph):
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(graph.num_edges, 2))
+    R = rng.normal(size=logits.shape)
+    alpha = gl.segment_softmax(logits, graph.receivers, graph.num_nodes)
+    d_logits = call_without_mutation(
+        gl.segment_softmax_backward, alpha, R, graph.receivers, graph.num_nodes
+    )
+    assert d_logits.shape == logits.shape
+
+    def loss(x):
+        return float((gl.segment_softmax(x, graph.receivers, graph.num_nodes) * R).sum())
+
+    assert gl.gradient_check(loss, logits, d_logits) < 1e-6
+    # a softmax does not change when a segment's logits move together: each segment sums to 0
+    np.testing.assert_allclose(
+        gl.segment_sum(d_logits, graph.receivers, graph.num_nodes), 0, atol=1e-12
+    )
+
+
+def test_segment_softmax_backward_of_masked_logits_is_zero():
+    logits = np.array([0.0, -np.inf, 1.0, -np.inf])
+    ids = np.array([0, 0, 0, 1])  # segment 1 is all masked
+    alpha = gl.segment_softmax(logits, ids, 2)
+    d_logits = gl.segment_softmax_backward(alpha, np.array([1.0, 5.0, -2.0, 3.0]), ids, 2)
+    assert d_logits[1] == 0 and d_logits[3] == 0
+    a0, a2 = alpha[0], alpha[2]
+    expected = a0 * (1.0 - (a0 * 1.0 + a2 * -2.0))  # alpha_e (d_e - sum_e' alpha_e' d_e')
+    assert d_logits[0] == pytest.approx(expected, abs=1e-15)
+
+
+# --- small cases --------------------------------------------------------------------------
+
+
+def test_boolean_max_and_a_correct_indptr_hint():
+    ids = np.array([0, 0, 2])
+    assert gl.segment_max(np.array([False, True, False]), ids, 3).tolist() == [True, False, False]
+    data = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(gl.segment_sum(data, ids, 3, indptr=[0, 2, 2, 3]), [3, 0, 4])
+    np.testing.assert_array_equal(gl.segment_mean(data, ids, 3, indptr=[0, 2, 2, 3]), [1.5, 0, 4])
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_message_passing_on_tiny_inputs(n, strict):
+    g = gl.complete_graph(n)
+    alpha = gl.segment_softmax(np.zeros((n, 2)), np.zeros(n, dtype=int), n)
+    assert alpha.shape == (n, 2)
+    np.testing.assert_array_equal(alpha, 1.0)  # one entry: weight 1
+    np.testing.assert_array_equal(gl.propagate(g, np.ones((n, 4))), np.ones((n, 4)))
+    assert gl.propagate_backward(g, np.ones((n, 4))).shape == (n, 4)
+
+
+# --- bad input: a ValueError / TypeError naming the argument and the shapes ---------------
+
+G4 = gl.path_graph(4)  # 6 edges
+
+BAD = [
+    (
+        "propagate_not_graph",
+        lambda: gl.propagate((G4.senders, G4.receivers), np.ones((6, 2))),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph, got tuple",
+    ),
+    (
+        "propagate_messages_length",
+        lambda: gl.propagate(G4, np.ones((5, 2))),
+        ValueError,
+        r"messages has shape \(5, 2\) but the graph has 6 edges; messages needs one row per edge",
+    ),
+    (
+        "propagate_scalar_messages",
+        lambda: gl.propagate(G4, 1.0),
+        ValueError,
+        r"messages has shape \(\) but the graph has 6 edges",
+    ),
+    (
+        "propagate_backward_d_out_rows",
+        lambda: gl.propagate_backward(G4, np.zeros((5, 2))),
+        ValueError,
+        r"d_out has shape \(5, 2\) but the graph has 4 nodes; d_out needs one row per node",
+    ),
+    (
+        "propagate_backward_not_graph",
+        lambda: gl.propagate_backward(G4.adjacency(), np.zeros((4, 2))),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph, got ndarray",
+    ),
+    (
+        "segment_sum_length",
+        lambda: gl.segment_sum(np.ones(3), [0, 1], 2),
+        ValueError,
+        r"data has shape \(3,\) but segment_ids has 2 entries; data needs one row per entry",
+    ),
+    (
+        "segment_sum_scalar_data",
+        lambda: gl.segment_sum(1.0, [0], 1),
+        ValueError,
+        r"data has shape \(\) but segment_ids has 1 entries",
+    ),
+    (
+        "segment_max_id_out_of_range",
+        lambda: gl.segment_max(np.ones(2), [0, 2], 2),
+        ValueError,
+        r"^segment_ids contains 2, out of range for num_segments=2$",
+    ),
+    (
+        "segment_mean_negative_id",
+        lambda: gl.segment_mean(np.ones(2), [-1, 0], 2),
+        ValueError,
+        r"^segment_ids contains -1, out of range for num_segments=2$",
+    ),
+    (
+        "segment_sum_ids_on_no_segments",
+        lambda: gl.segment_sum(np.ones(1), [0], 0),
+        ValueError,
+        r"segment_ids contains 0, out of range for num_segments=0",
+    ),
+    (
+        "segment_sum_float_ids",
+        lambda: gl.segment_sum(np.ones(2), [0.0, 1.0], 2),
+        TypeError,
+        r"segment_ids must be an integer array, got dtype float64",
+    ),
+    (
+        "segment_sum_2d_ids",
+        lambda: gl.segment_sum(np.ones(2), [[0, 1]], 2),
+        ValueError,
+        r"segment_ids must be 1-D, got shape \(1, 2\)",
+    ),
+    (
+        "segment_sum_num_segments_float",
+        lambda: gl.segment_sum(np.ones(2), [0, 1], 2.0),
+        TypeError,
+        r"num_segments must be an int, got float",
+    ),
+    (
+        "segment_sum_num_segments_negative",
+        lambda: gl.segment_sum(np.ones(0), [], -1),
+        ValueError,
+        r"num_segments must be >= 0, got -1",
+    ),
+    (
+        "segment_sum_wrong_indptr",
+        lambda: gl.segment_sum(np.ones(3), [0, 0, 2], 3, indptr=[0, 2, 3]),
+        ValueError,
+        r"indptr has shape \(3,\) \(ends at 3\) but must be the \(4,\) CSR offsets of 3 sorted",
+    ),
+    (
+        "segment_sum_indptr_wrong_end",
+        lambda: gl.segment_sum(np.ones(3), [0, 0, 2], 3, indptr=[0, 2, 2, 2]),
+        ValueError,
+        r"indptr has shape \(4,\) \(ends at 2\)",
+    ),
+    (
+        "segment_sum_empty_indptr",
+        lambda: gl.segment_sum(np.ones(0), [], 0, indptr=[]),
+        ValueError,
+        r"indptr has shape \(0,\) \(ends at None\) but must be the \(1,\) CSR offsets",
+    ),
+    (
+        "segment_softmax_nan",
+        lambda: gl.segment_softmax(np.array([0.0, np.nan]), [0, 0], 1),
+        ValueError,
+        r"logits contains NaN or \+inf \(shape \(2,\)\)",
+    ),
+    (
+        "segment_softmax_plus_inf",
+        lambda: gl.segment_softmax(np.array([0.0, np.inf]), [0, 0], 1),
+        ValueError,
+        r"logits contains NaN or \+inf",
+    ),
+    (
+        "segment_softmax_3d",
+        lambda: gl.segment_softmax(np.zeros((2, 1, 1)), [0, 0], 1),
+        ValueError,
+        r"logits must be \(E,\) or \(E, H\), got shape \(2, 1, 1\)",
+    ),
+    (
+        "segment_softmax_length",
+        lambda: gl.segment_softmax(np.zeros((3, 2)), [0, 0], 1),
+        ValueError,
+        r"logits has shape \(3, 2\) but segment_ids has 2 entries",
+    ),
+    (
+        "segment_softmax_text",
+        lambda: gl.segment_softmax(np.array(["a", "b"]), [0, 0], 1),
+        TypeError,
+        r"logits must be a real-valued array, got dtype <U1",
+    ),
+    (
+        "segment_softmax_backward_shapes",
+        lambda: gl.segment_softmax_backward(np.ones(2), np.zeros(3), [0, 0], 1),
+        ValueError,
+        r"d_alpha has shape \(3,\) but alpha has \(2,\)",
+    ),
+    (
+        "segment_softmax_backward_ids",
+        lambda: gl.segment_softmax_backward(np.ones(2), np.zeros(2), [0, 1], 1),
+        ValueError,
+        r"segment_ids contains 1, out of range for num_segments=1",
+    ),
+    (
+        "segment_softmax_backward_length",
+        lambda: gl.segment_softmax_backward(np.ones(2), np.zeros(2), [0, 0, 0], 1),
+        ValueError,
+        r"alpha has shape \(2,\) but segment_ids has 3 entries",
+    ),
+    (
+        "segment_softmax_backward_nan",
+        lambda: gl.segment_softmax_backward(np.ones(2), np.array([0.0, np.nan]), [0, 0], 1),
+        ValueError,
+        r"d_alpha contains NaN/inf",
+    ),
+    (
+        "hop_distance_not_graph",
+        lambda: gl.hop_distance(G4.adjacency()),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph",
+    ),
+    (
+        "hop_distance_max_layers_float",
+        lambda: gl.hop_distance(G4, max_layers=1.5),
+        TypeError,
+        r"max_layers must be an int, got float",
+    ),
+    (
+        "hop_distance_max_layers_negative",
+        lambda: gl.hop_distance(G4, max_layers=-1),
+        ValueError,
+        r"max_layers must be >= 0, got -1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -1,4 +1,4 @@
-"""Your own sentence: sentence_words, sentence_graphs and draw_layers."""
+"""Your own sentence drawn: draw_layers (sentence_words / sentence_graphs: test_sentences.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 import gnnformer_lite as gl  # noqa: E402
 
 WORDS, HEADS = gl.example_sentence()
-SENTENCE = " ".join(WORDS)
 
 
 @pytest.fixture(autouse=True)
@@ -22,131 +21,6 @@ def close_figures():
     with matplotlib.rc_context():
         yield
     plt.close("all")
-
-
-def edge_set(g: gl.Graph) -> set[tuple[int, int]]:
-    return set(zip(g.senders.tolist(), g.receivers.tolist(), strict=True))
-
-
-# ------------------------------------------------------------------- sentence_words
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        SENTENCE,
-        f"  {SENTENCE}\n",
-        SENTENCE.replace(" ", "\t"),
-        WORDS,
-        tuple(WORDS),
-        np.array(WORDS),
-    ],
-)
-def test_sentence_words_string_or_list(sentence):
-    assert gl.sentence_words(sentence) == WORDS
-
-
-def test_sentence_words_keeps_words_of_a_list_as_given():
-    assert gl.sentence_words(["New York", "is", "big"]) == ["New York", "is", "big"]
-
-
-@pytest.mark.parametrize("sentence", ["", "   \n\t", [], ()])
-def test_empty_sentence_is_refused(sentence):
-    with pytest.raises(ValueError, match="sentence is empty"):
-        gl.sentence_words(sentence)
-
-
-def test_empty_word_in_a_list_is_refused():
-    with pytest.raises(ValueError, match=r"sentence\[1\] is an empty word"):
-        gl.sentence_words(["the", " ", "cat"])
-
-
-@pytest.mark.parametrize(
-    ("sentence", "match"),
-    [
-        (b"the cat", "got bytes"),
-        (42, "got int"),
-        (None, "got NoneType"),
-        (["the", 3], r"sentence\[1\] must be a word .*got int 3"),
-    ],
-)
-def test_sentence_of_the_wrong_type_is_refused(sentence, match):
-    with pytest.raises(TypeError, match=match):
-        gl.sentence_words(sentence)
-
-
-# ------------------------------------------------------------------ sentence_graphs
-
-
-def test_sentence_graphs_without_heads_are_window_complete_causal():
-    words, graphs = gl.sentence_graphs(SENTENCE)
-    n = len(words)
-    assert words == WORDS
-    assert sorted(graphs) == ["causal", "complete", "window"]
-    assert graphs["window"] == gl.window_graph(n, 1)
-    assert graphs["complete"] == gl.complete_graph(n)
-    assert graphs["causal"] == gl.causal_graph(n)
-    # the definitions, edge by edge
-    assert edge_set(graphs["window"]) == {
-        (j, i) for i in range(n) for j in range(n) if abs(i - j) <= 1
-    }
-    assert edge_set(graphs["causal"]) == {(j, i) for i in range(n) for j in range(i + 1)}
-    assert graphs["complete"].num_edges == n * n
-
-
-def test_sentence_graphs_radius():
-    words, graphs = gl.sentence_graphs("a b c d e f", radius=2)
-    assert graphs["window"] == gl.window_graph(len(words), 2)
-    with pytest.raises(TypeError, match="radius must be an int"):
-        gl.sentence_graphs("a b", radius=1.5)
-
-
-def test_sentence_graphs_with_heads_add_the_tree():
-    words, graphs = gl.sentence_graphs(WORDS, HEADS.tolist())
-    assert sorted(graphs) == ["causal", "complete", "tree", "window"]
-    tree = graphs["tree"]
-    assert tree == gl.dependency_graph(HEADS)
-    expected = {(i, int(HEADS[i])) for i in range(len(words)) if HEADS[i] >= 0}
-    assert edge_set(tree) == expected | {(j, i) for i, j in expected}
-    assert not tree.has_self_loops()
-
-
-def test_one_word_sentence():
-    words, graphs = gl.sentence_graphs("hello", heads=[-1])
-    assert words == ["hello"]
-    assert all(g.num_nodes == 1 for g in graphs.values())
-    assert graphs["tree"].num_edges == 0
-    assert graphs["complete"].num_edges == 1
-
-
-@pytest.mark.parametrize("heads", [[1, -1], [1, 2, -1, 2], []])
-def test_heads_of_the_wrong_length(heads):
-    with pytest.raises(ValueError, match=rf"heads has shape \({len(heads)},\) .* 3 words"):
-        gl.sentence_graphs("the cat sat", heads)
-
-
-def test_heads_with_a_cycle():
-    with pytest.raises(ValueError, match=r"cycle: 0 -> 1 -> 0"):
-        gl.sentence_graphs("the cat sat", [1, 0, -1])
-
-
-@pytest.mark.parametrize(
-    ("heads", "match"),
-    [([1, 2, 3], "out of range"), ([-1, -1, 1], "exactly one root"), ([[1, 2, -1]], "1-D")],
-)
-def test_heads_that_are_not_a_tree(heads, match):
-    with pytest.raises(ValueError, match=match):
-        gl.sentence_graphs("the cat sat", heads)
-
-
-def test_heads_must_be_integers():
-    with pytest.raises(TypeError, match="heads must be an integer array"):
-        gl.sentence_graphs("the cat sat", [1.0, 2.0, -1.0])
-
-
-def test_empty_sentence_with_heads():
-    with pytest.raises(ValueError, match="sentence is empty"):
-        gl.sentence_graphs("", heads=[])
 
 
 # ---------------------------------------------------------------------- draw_layers

@@ -1,4 +1,8 @@
-"""Position encodings: sinusoids by hand, Laplacian eigenvectors against their definition."""
+"""``positional``: sinusoids by hand, Laplacian eigenvectors against their definition.
+
+Plus what a model needs to use them on graphs of different sizes: ``pad_encoding``,
+``flip_signs`` (an eigenvector's sign is arbitrary) and ``laplacian_positions``.
+"""
 
 from __future__ import annotations
 
@@ -303,7 +307,7 @@ def test_laplacian_rejects_directed_graph():
 
 
 def test_laplacian_rejects_disconnected_graph():
-    two_paths, _ = gl.batch_graphs([gl.path_graph(3), gl.path_graph(4)])
+    two_paths, _, _ = gl.batch_graphs([gl.path_graph(3), gl.path_graph(4)])
     with pytest.raises(ValueError, match="graph has 2 connected components; .* connected graph"):
         gl.laplacian_encoding(two_paths, 2)
     isolated = gl.Graph([0, 1], [1, 0], 3)  # node 2 has no edge
@@ -332,3 +336,100 @@ def test_laplacian_rejects_non_graph():
         gl.laplacian_encoding(gl.path_graph(4).adjacency(), 2)
     with pytest.raises(TypeError, match="graph must be a gnnformer_lite.Graph"):
         gl.laplacian_encoding(nx.path_graph(4), 2)
+
+
+# --- pad_encoding, flip_signs, laplacian_positions -------------------------------------------
+
+
+def test_pad_encoding_appends_zero_columns():
+    pe = gl.laplacian_encoding(gl.path_graph(3), 2)
+    out = call_without_mutation(gl.pad_encoding, pe, 5)
+    assert out.shape == (3, 5)
+    np.testing.assert_array_equal(out[:, :2], pe)
+    assert (out[:, 2:] == 0).all()
+    np.testing.assert_array_equal(gl.pad_encoding(pe, 2), pe)
+    assert gl.pad_encoding(np.zeros((4, 0)), 3).shape == (4, 3)
+    assert gl.pad_encoding(np.zeros((0, 2)), 3).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("pe", "k", "error", "match"),
+    [
+        (np.ones((3, 3)), 2, ValueError, r"pe has 3 columns, more than k=2: slice it, pe\[:, :k\]"),
+        (
+            np.ones(3),
+            4,
+            ValueError,
+            r"pe must be \(n, k'\) -- one row per node -- got shape \(3,\)",
+        ),
+        (np.ones((1, 3, 3)), 4, ValueError, r"got shape \(1, 3, 3\)"),
+        (np.ones((3, 3)), -1, ValueError, "k must be >= 0"),
+        (np.ones((3, 3)), 4.0, TypeError, "k must be an int"),
+    ],
+)
+def test_pad_encoding_bad_inputs(pe, k, error, match):
+    with pytest.raises(error, match=match):
+        gl.pad_encoding(pe, k)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 5, 4)], ids=["one graph", "batch"])
+def test_flip_signs_multiplies_each_column_by_one_shared_sign(shape):
+    pe = np.random.default_rng(0).normal(size=shape)
+    flipped = gl.flip_signs(before := pe.copy(), np.random.default_rng(1))
+    np.testing.assert_array_equal(before, pe)  # a new array: pe is not touched
+    assert flipped.shape == shape
+    signs = (flipped / pe).reshape(-1, shape[-1])
+    np.testing.assert_array_equal(np.abs(signs), 1.0)
+    np.testing.assert_array_equal(signs, np.broadcast_to(signs[:1], signs.shape))  # shared
+    again = gl.flip_signs(pe, np.random.default_rng(1))
+    np.testing.assert_array_equal(flipped, again)  # deterministic given the seed
+    # products pe_i * pe_j within a column, hence the projector PE PE^T, do not see the sign
+    a = pe.reshape(-1, shape[-1])
+    f = flipped.reshape(-1, shape[-1])
+    np.testing.assert_allclose(np.einsum("im,jm->mij", f, f), np.einsum("im,jm->mij", a, a))
+    np.testing.assert_allclose(f @ f.T, a @ a.T)
+
+
+def test_flip_signs_draws_both_signs():
+    rng = np.random.default_rng(2)
+    pe = np.ones((2, 3))
+    draws = np.array([gl.flip_signs(pe, rng)[0] for _ in range(40)])
+    assert ((draws == 1).any(axis=0) & (draws == -1).any(axis=0)).all()
+    assert 0.3 < (draws == 1).mean() < 0.7
+
+
+@pytest.mark.parametrize(
+    ("pe", "rng", "error", "match"),
+    [
+        (np.ones((2, 3)), 0, TypeError, r"rng must be a seeded np.random.Generator.*got int"),
+        (np.ones((2, 3)), None, TypeError, "got NoneType"),
+        (1.0, np.random.default_rng(0), ValueError, "got a scalar"),
+    ],
+)
+def test_flip_signs_bad_inputs(pe, rng, error, match):
+    with pytest.raises(error, match=match):
+        gl.flip_signs(pe, rng)
+
+
+def test_laplacian_positions():
+    big, small, single = gl.path_graph(7), gl.path_graph(3), gl.Graph([], [], 1)
+    pe = call_without_mutation(gl.laplacian_positions, [big, small, single], 4)
+    assert [p.shape for p in pe] == [(7, 4), (3, 4), (1, 4)]
+    np.testing.assert_array_equal(pe[0], gl.laplacian_encoding(big, 4))  # "sym", all 4 columns
+    np.testing.assert_array_equal(pe[1][:, :2], gl.laplacian_encoding(small, 2))  # n - 1 = 2
+    assert (pe[1][:, 2:] == 0).all() and (pe[2] == 0).all()
+    assert gl.laplacian_positions([gl.Graph([], [], 0)], 2)[0].shape == (0, 2)
+    assert gl.laplacian_positions([], 3) == []
+
+
+@pytest.mark.parametrize(
+    ("graphs", "k", "error", "match"),
+    [
+        ([gl.path_graph(3)], -1, ValueError, "k must be >= 0, got -1"),
+        ([gl.path_graph(3), np.eye(2)], 2, TypeError, r"graphs\[1\] must be a gnnformer_lite"),
+        ([gl.causal_graph(3)], 2, ValueError, "graph is not undirected"),
+    ],
+)
+def test_laplacian_positions_bad_inputs(graphs, k, error, match):
+    with pytest.raises(error, match=match):
+        gl.laplacian_positions(graphs, k)

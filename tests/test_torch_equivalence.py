@@ -4,7 +4,8 @@ torch and torch_geometric are not dependencies of the package: ``make test`` ski
 file (the skip reason says so), ``make test-reference`` installs both into .venv and runs
 it, and there a missing torch fails. The references, and what each of ours equals:
 
-- ``torch.nn.TransformerEncoderLayer`` (post-LN and pre-LN) = ``gl.transformer_layer``;
+- ``torch.nn.TransformerEncoderLayer`` (post-LN and pre-LN) = ``gl.transformer_layer`` with
+  ``norm="post"`` / ``"pre"``; its sub-modules without the LayerNorms = ``norm=None``;
 - ``torch.nn.MultiheadAttention`` = ``gl.multi_head_attention``;
 - ``torch.nn.functional.scaled_dot_product_attention`` = ``gl.scaled_dot_product_attention``;
 - PyG ``GATConv`` = ``gl.gat_layer`` (``lin`` = W, ``att_src``/``att_dst`` = a_src/a_dst);
@@ -37,10 +38,10 @@ def to_torch(x):
     return torch.from_numpy(x if x.flags.writeable else x.copy())
 
 
-def numpy_params(seed, d_model, num_heads, d_ff):
+def numpy_params(seed, d_model, num_heads, d_ff, norm="post"):
     """init_transformer_layer, with random biases and LayerNorm gamma/beta (not 0 and 1)."""
     rng = np.random.default_rng(seed)
-    params = gl.init_transformer_layer(rng, d_model, num_heads, d_ff)
+    params = gl.init_transformer_layer(rng, d_model, num_heads, d_ff, norm=norm)
     return randomize_params(params, rng)
 
 
@@ -53,14 +54,15 @@ def load_attention(mha, attn):
         mha.out_proj.bias.copy_(to_torch(attn["b_O"]))
 
 
-def torch_encoder_layer(params, d_model, num_heads, d_ff, norm_first):
+def torch_encoder_layer(params, d_model, num_heads, d_ff):
+    """A float64 ``TransformerEncoderLayer`` holding our weights, LayerNorm where ours has it."""
     layer = torch.nn.TransformerEncoderLayer(
         d_model,
         num_heads,
         dim_feedforward=d_ff,
         dropout=0.0,
         batch_first=True,
-        norm_first=norm_first,
+        norm_first=params["norm"] == "pre",
         dtype=torch.float64,
     )
     load_attention(layer.self_attn, params["attn"])
@@ -70,42 +72,65 @@ def torch_encoder_layer(params, d_model, num_heads, d_ff, norm_first):
         layer.linear2.weight.copy_(to_torch(params["ffn"]["W2"].T))
         layer.linear2.bias.copy_(to_torch(params["ffn"]["b2"]))
         for ours, theirs in (("ln1", layer.norm1), ("ln2", layer.norm2)):
-            theirs.weight.copy_(to_torch(params[ours]["gamma"]))
-            theirs.bias.copy_(to_torch(params[ours]["beta"]))
+            if ours in params:  # norm=None: no LayerNorm (torch's stays unused)
+                theirs.weight.copy_(to_torch(params[ours]["gamma"]))
+                theirs.bias.copy_(to_torch(params[ours]["beta"]))
     return layer
 
 
-@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("norm", ["post", "pre"])
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("train_mode", [False, True])  # eval may take torch's fused fast path
 @pytest.mark.parametrize(("n", "d_model", "num_heads", "d_ff"), [(1, 4, 1, 8), (7, 12, 3, 20)])
-def test_transformer_layer_equals_torch(
-    n, d_model, num_heads, d_ff, norm_first, causal, train_mode
-):
-    params = numpy_params(n + d_model, d_model, num_heads, d_ff)
-    layer = torch_encoder_layer(params, d_model, num_heads, d_ff, norm_first)
+def test_transformer_layer_equals_torch(n, d_model, num_heads, d_ff, norm, causal, train_mode):
+    params = numpy_params(n + d_model, d_model, num_heads, d_ff, norm)
+    layer = torch_encoder_layer(params, d_model, num_heads, d_ff)
     layer.train(train_mode)
     h = np.random.default_rng(1).normal(size=(n, d_model))
     graph = gl.causal_graph(n) if causal else None
     src_mask = to_torch(~(gl.causal_graph(n).adjacency() > 0)) if causal else None  # True = no
     with torch.no_grad():
         expected = layer(to_torch(h)[None], src_mask=src_mask)[0].numpy()
-    ours = gl.transformer_layer(params, h, graph, num_heads=num_heads, norm_first=norm_first)
-    np.testing.assert_allclose(ours, expected, **TOL)
+    np.testing.assert_allclose(gl.transformer_layer(params, h, graph), expected, **TOL)
     if not causal:  # the complete graph is the unmasked Transformer
-        ours_sparse = gl.transformer_layer(
-            params, h, gl.complete_graph(n), num_heads=num_heads, norm_first=norm_first
-        )
+        ours_sparse = gl.transformer_layer(params, h, gl.complete_graph(n))
         np.testing.assert_allclose(ours_sparse, expected, **TOL)
+
+
+def test_the_other_placement_on_the_same_weights_equals_torch():
+    """``{**params, "norm": "pre"}``: torch's ``norm_first=True`` on the same weights."""
+    params = numpy_params(3, 8, 2, 16, "post")
+    h = np.random.default_rng(3).normal(size=(2, 5, 8))
+    for norm in ("post", "pre"):
+        layer = torch_encoder_layer({**params, "norm": norm}, 8, 2, 16)
+        with torch.no_grad():
+            expected = layer(to_torch(h)).numpy()
+        ours = gl.transformer_layer({**params, "norm": norm}, h)
+        np.testing.assert_allclose(ours, expected, **TOL)
+
+
+def test_transformer_layer_without_layer_norm_equals_torch_sub_layers():
+    """``norm=None``: ``x = h + self_attn(h)``, ``h' = x + linear2(relu(linear1(x)))``."""
+    params = numpy_params(4, 12, 3, 20, None)
+    layer = torch_encoder_layer(params, 12, 3, 20)  # its LayerNorms are not used
+    h = np.random.default_rng(4).normal(size=(2, 6, 12))
+    keep = np.arange(6)[None, :] < np.array([[6], [4]])  # the second sentence is padded
+    with torch.no_grad():
+        x = to_torch(h)
+        attn, _ = layer.self_attn(x, x, x, key_padding_mask=to_torch(~keep), need_weights=False)
+        x = x + attn
+        expected = (x + layer.linear2(torch.relu(layer.linear1(x)))).numpy()
+    ours = gl.transformer_layer(params, h, mask=keep[:, None, :])
+    np.testing.assert_allclose(ours, expected, **TOL)
 
 
 def test_default_init_also_matches_torch():
     params = gl.init_transformer_layer(np.random.default_rng(0), 8, 2, 16)
-    layer = torch_encoder_layer(params, 8, 2, 16, norm_first=False)
+    layer = torch_encoder_layer(params, 8, 2, 16)
     h = np.random.default_rng(2).normal(size=(5, 8))
     with torch.no_grad():
         expected = layer(to_torch(h)[None])[0].numpy()
-    np.testing.assert_allclose(gl.transformer_layer(params, h, num_heads=2), expected, **TOL)
+    np.testing.assert_allclose(gl.transformer_layer(params, h), expected, **TOL)
 
 
 @pytest.mark.parametrize("causal", [False, True])
@@ -192,11 +217,11 @@ def test_gat_layer_equals_pyg_gatconv(concat):
     with torch.no_grad():
         out_t, (ei, alpha_t) = conv(to_torch(h), edge_index(g), return_attention_weights=True)
     assert torch.equal(ei, edge_index(g))  # alpha comes in our edge order
-    out, alpha = gl.gat_layer(params, h, g, concat=concat, activation=None, return_attention=True)
+    out, alpha = gl.gat_layer(params, h, g, activation=None, return_attention=True)
     np.testing.assert_allclose(out, out_t.numpy(), **TOL)
     np.testing.assert_allclose(alpha, alpha_t.numpy(), **TOL)
     elu = torch.nn.functional.elu(out_t).numpy()  # our default activation, after the bias
-    np.testing.assert_allclose(gl.gat_layer(params, h, g, concat=concat), elu, **TOL)
+    np.testing.assert_allclose(gl.gat_layer(params, h, g), elu, **TOL)
 
 
 def test_gat_layer_with_self_loops_equals_gatconv_adding_them():
@@ -258,7 +283,7 @@ def test_graph_attention_equals_pyg_transformerconv(concat):
     np.testing.assert_allclose(ours, out_t.numpy(), **TOL)
     np.testing.assert_allclose(alpha, alpha_t.numpy(), **TOL)
     if concat:  # multi-head attention on the graph: TransformerConv's output, then W_O, b_O
-        mha = gl.multi_head_attention(attn, h, g, num_heads=H)
+        mha = gl.multi_head_attention(attn, h, g)
         np.testing.assert_allclose(mha, out_t.numpy() @ attn["W_O"] + attn["b_O"], **TOL)
 
 
@@ -275,7 +300,7 @@ def test_attention_with_residual_equals_transformerconv_root_weight():
         conv.lin_skip.weight.copy_(torch.eye(d_model, dtype=torch.float64))
         conv.lin_skip.bias.zero_()
         expected = conv(to_torch(h), edge_index(g))
-    ours = h + gl.multi_head_attention(attn, h, g, num_heads=H)
+    ours = h + gl.multi_head_attention(attn, h, g)
     np.testing.assert_allclose(ours, expected.numpy(), **TOL)
 
 

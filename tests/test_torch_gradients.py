@@ -1,23 +1,24 @@
-"""Every backward function against torch autograd on the same weights (float64, 1e-8).
+"""Every backward function, and every model's loss, against torch autograd (float64, 1e-8).
 
 The torch side is written independently: ``torch.nn`` modules where torch has the
 layer (``TransformerEncoderLayer``, ``MultiheadAttention``, ``LayerNorm``,
 ``cross_entropy``, ``Adam``), otherwise the layer's equation in torch ops, with
-``index_add`` for the sums over neighbours. Skipped without torch: run
-``make test-reference`` (it installs torch).
+``index_add`` for the sums over neighbours. Our side is ``<f>_backward(cache, d_out) ->
+(d_params, d_input)``; settings recorded in the params (``num_heads``, ``norm``,
+``concat``, ``positions``, ``virtual_node``) have no gradient. Skipped without torch:
+run ``make test-reference`` (it installs torch, and there a skip fails).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import randomize_params
+from conftest import import_reference, randomize_params
 
 import gnnformer_lite as gl
+from gnnformer_lite._params import is_setting
 
-torch = pytest.importorskip(
-    "torch", reason="torch is not installed: run `make test-reference` for the torch checks"
-)
+torch = import_reference("torch")
 
 TOL = {"rtol": 1e-8, "atol": 1e-8}
 
@@ -32,17 +33,31 @@ def T(x):
 
 
 def tree_to_torch(params):
-    return {k: tree_to_torch(v) if isinstance(v, dict) else T(v) for k, v in params.items()}
+    """The same tree with a torch leaf (requires_grad) per array; settings stay as they are."""
+    if isinstance(params, dict):
+        return {k: tree_to_torch(v) for k, v in params.items()}
+    if isinstance(params, list):
+        return [tree_to_torch(v) for v in params]
+    return params if is_setting(params) else T(params)
 
 
-def assert_grads(ours, theirs):
-    """``ours``: a dict of NumPy gradients; ``theirs``: the torch leaves with ``.grad``."""
-    assert ours.keys() == theirs.keys()
-    for key in ours:
-        if isinstance(ours[key], dict):
-            assert_grads(ours[key], theirs[key])
-        else:
-            np.testing.assert_allclose(ours[key], theirs[key].grad.numpy(), **TOL, err_msg=key)
+def assert_grads(ours, theirs, path=""):
+    """``ours``: NumPy gradients (no settings); ``theirs``: the torch tree with ``.grad``.
+
+    A torch leaf that the loss never used (``.grad`` None) must have a zero gradient.
+    """
+    if isinstance(theirs, dict):
+        arrays = {k for k, v in theirs.items() if not is_setting(v)}
+        assert isinstance(ours, dict) and set(ours) == arrays, (path, sorted(ours), arrays)
+        for key in arrays:
+            assert_grads(ours[key], theirs[key], f"{path}/{key}")
+    elif isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs), path
+        for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            assert_grads(a, b, f"{path}/{k}")
+    else:
+        grad = np.zeros(theirs.shape) if theirs.grad is None else theirs.grad.numpy()
+        np.testing.assert_allclose(ours, grad, **TOL, err_msg=path)
 
 
 def graph_with_isolated_node(seed: int = 1, n: int = 6) -> gl.Graph:
@@ -75,11 +90,14 @@ def torch_propagate(graph, messages):
 
 
 def run_both(np_forward, np_backward, torch_forward, params, h, seed=0):
-    """Forward both, backward with the same random upstream gradient; compare everything."""
+    """Forward both, backward with the same random upstream gradient; compare everything.
+
+    ``np_forward(params, h, cache)``, ``np_backward(cache, d_out) -> (d_params, d_h)``.
+    """
     cache = {}
     out = np_forward(params, h, cache)
     R = np.random.default_rng(seed).normal(size=out.shape)
-    d_params, d_h = np_backward(params, cache, R)
+    d_params, d_h = np_backward(cache, R)
     tp, th = tree_to_torch(params), T(h)
     t_out = torch_forward(tp, th)
     np.testing.assert_allclose(out, t_out.detach().numpy(), **TOL)
@@ -99,7 +117,7 @@ def test_gnn_layer(graph):
 
     run_both(
         lambda p, h, c: gl.gnn_layer(p, h, graph, cache=c),
-        lambda p, c, d: gl.gnn_layer_backward(p, graph, c, d),
+        gl.gnn_layer_backward,
         torch_forward,
         params,
         rng.normal(size=(graph.num_nodes, 4)),
@@ -124,8 +142,8 @@ def test_gat_layer(graph, concat):
         return torch.nn.functional.elu(out + p["b"])
 
     run_both(
-        lambda p, h, c: gl.gat_layer(p, h, graph, concat=concat, cache=c),
-        lambda p, c, d: gl.gat_layer_backward(p, graph, c, d),
+        lambda p, h, c: gl.gat_layer(p, h, graph, cache=c),
+        gl.gat_layer_backward,
         torch_forward,
         params,
         rng.normal(size=(n, 4)),
@@ -171,9 +189,9 @@ def test_multi_head_attention_dense_against_torch_module(padded):
     lengths = np.array([5, 2, 4]) if padded else np.array([5, 5, 5])
     keep = np.arange(5)[None, :] < lengths[:, None]  # (B, L)
     cache = {}
-    out = gl.multi_head_attention(params, h, None, num_heads=2, mask=keep[:, None, :], cache=cache)
+    out = gl.multi_head_attention(params, h, None, mask=keep[:, None, :], cache=cache)
     R = rng.normal(size=out.shape)
-    d_params, d_h = gl.multi_head_attention_backward(params, None, cache, R)
+    d_params, d_h = gl.multi_head_attention_backward(cache, R)
     mha = torch_mha_module(params, 8, 2)
     th = T(h)
     t_out, _ = mha(th, th, th, key_padding_mask=torch.from_numpy(~keep), need_weights=False)
@@ -197,8 +215,8 @@ def test_multi_head_attention_on_a_graph(graph):
         return out @ p["W_O"] + p["b_O"]
 
     run_both(
-        lambda p, h, c: gl.multi_head_attention(p, h, graph, num_heads=2, cache=c),
-        lambda p, c, d: gl.multi_head_attention_backward(p, graph, c, d),
+        lambda p, h, c: gl.multi_head_attention(p, h, graph, cache=c),
+        gl.multi_head_attention_backward,
         torch_forward,
         params,
         rng.normal(size=(n, 4)),
@@ -212,7 +230,8 @@ def test_layer_norm_and_feed_forward():
     cache = {}
     out = gl.layer_norm(x, gamma, beta, cache=cache)
     R = rng.normal(size=out.shape)
-    d_x, d_gamma, d_beta = gl.layer_norm_backward(cache, R)
+    d_ln, d_x = gl.layer_norm_backward(cache, R)
+    assert set(d_ln) == {"gamma", "beta"}
     ln = torch.nn.LayerNorm(4, eps=1e-5, dtype=torch.float64)
     with torch.no_grad():
         ln.weight.copy_(torch.from_numpy(gamma))
@@ -220,8 +239,8 @@ def test_layer_norm_and_feed_forward():
     tx = T(x)
     (ln(tx) * torch.from_numpy(R)).sum().backward()
     np.testing.assert_allclose(d_x, tx.grad.numpy(), **TOL)
-    np.testing.assert_allclose(d_gamma, ln.weight.grad.numpy(), **TOL)
-    np.testing.assert_allclose(d_beta, ln.bias.grad.numpy(), **TOL)
+    np.testing.assert_allclose(d_ln["gamma"], ln.weight.grad.numpy(), **TOL)
+    np.testing.assert_allclose(d_ln["beta"], ln.bias.grad.numpy(), **TOL)
 
     ffn = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8)["ffn"], rng)
     run_both(
@@ -233,24 +252,28 @@ def test_layer_norm_and_feed_forward():
     )
 
 
-@pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
+@pytest.mark.parametrize("norm", ["post", "pre"], ids=["post-LN", "pre-LN"])
 @pytest.mark.parametrize("padded", [False, True])
-def test_transformer_layer_against_torch_encoder_layer(norm_first, padded):
+def test_transformer_layer_against_torch_encoder_layer(norm, padded):
     rng = np.random.default_rng(5)
     d_model, H, d_ff = 8, 2, 16
-    params = randomize_params(gl.init_transformer_layer(rng, d_model, H, d_ff), rng)
+    params = randomize_params(gl.init_transformer_layer(rng, d_model, H, d_ff, norm=norm), rng)
     h = rng.normal(size=(3, 5, d_model))
     lengths = np.array([5, 3, 4]) if padded else np.array([5, 5, 5])
     keep = np.arange(5)[None, :] < lengths[:, None]
     cache = {}
-    out = gl.transformer_layer(
-        params, h, None, num_heads=H, norm_first=norm_first, mask=keep[:, None, :], cache=cache
-    )
+    out = gl.transformer_layer(params, h, None, mask=keep[:, None, :], cache=cache)
     R = rng.normal(size=out.shape) * keep[:, :, None]  # padded rows are not read
-    d_params, d_h = gl.transformer_layer_backward(params, None, cache, R)
+    d_params, d_h = gl.transformer_layer_backward(cache, R)
 
     layer = torch.nn.TransformerEncoderLayer(
-        d_model, H, d_ff, dropout=0.0, batch_first=True, norm_first=norm_first, dtype=torch.float64
+        d_model,
+        H,
+        d_ff,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=norm == "pre",
+        dtype=torch.float64,
     )
     layer.self_attn = torch_mha_module(params["attn"], d_model, H)
     ffn = params["ffn"]
@@ -283,39 +306,53 @@ def test_transformer_layer_against_torch_encoder_layer(norm_first, padded):
     np.testing.assert_allclose(d_h, th.grad.numpy(), **TOL)
 
 
-@pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
-def test_transformer_layer_on_a_graph(norm_first):
-    graph = graph_with_isolated_node(7)
-    rng = np.random.default_rng(6)
-    params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8), rng)
+def torch_graph_mha(graph, d_model, H):
+    """Multi-head attention along the edges of ``graph``, in torch ops."""
     n, s, r = graph.num_nodes, idx(graph.senders), idx(graph.receivers)
+    d_head = d_model // H
 
     def mha(p, h):
-        q, k, v = ((h @ p[f"W_{x}"] + p[f"b_{x}"]).view(n, 2, 2) for x in "QKV")
-        alpha = torch_segment_softmax((q[r] * k[s]).sum(-1) / np.sqrt(2), graph.receivers, n)
-        return torch_propagate(graph, alpha[:, :, None] * v[s]).reshape(n, 4) @ p["W_O"] + p["b_O"]
+        q, k, v = ((h @ p[f"W_{x}"] + p[f"b_{x}"]).view(n, H, d_head) for x in "QKV")
+        scores = (q[r] * k[s]).sum(-1) / np.sqrt(d_head)
+        alpha = torch_segment_softmax(scores, graph.receivers, n)
+        heads = torch_propagate(graph, alpha[:, :, None] * v[s]).reshape(n, d_model)
+        return heads @ p["W_O"] + p["b_O"]
 
-    def ln(p, x):
-        return torch.nn.functional.layer_norm(x, (4,), p["gamma"], p["beta"], 1e-5)
+    return mha
 
-    def ffn(p, x):
-        return torch.relu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
 
-    def torch_forward(p, h):
-        if norm_first:
-            x = h + mha(p["attn"], ln(p["ln1"], h))
-            return x + ffn(p["ffn"], ln(p["ln2"], x))
-        x = ln(p["ln1"], h + mha(p["attn"], h))
-        return ln(p["ln2"], x + ffn(p["ffn"], x))
+def torch_ffn(p, x):
+    return torch.relu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
 
+
+def torch_ln(p, x):
+    return torch.nn.functional.layer_norm(x, x.shape[-1:], p["gamma"], p["beta"], 1e-5)
+
+
+def torch_transformer_layer(p, h, mha):
+    """Post-LN, pre-LN or no LayerNorm, as ``p["norm"]`` says."""
+    norm = p["norm"]
+    if norm == "post":
+        x = torch_ln(p["ln1"], h + mha(p["attn"], h))
+        return torch_ln(p["ln2"], x + torch_ffn(p["ffn"], x))
+    ln1 = (lambda x: x) if norm is None else (lambda x: torch_ln(p["ln1"], x))
+    ln2 = (lambda x: x) if norm is None else (lambda x: torch_ln(p["ln2"], x))
+    x = h + mha(p["attn"], ln1(h))
+    return x + torch_ffn(p["ffn"], ln2(x))
+
+
+@pytest.mark.parametrize("norm", ["post", "pre", None], ids=["post-LN", "pre-LN", "no-LN"])
+def test_transformer_layer_on_a_graph(norm):
+    graph = graph_with_isolated_node(7)
+    rng = np.random.default_rng(6)
+    params = randomize_params(gl.init_transformer_layer(rng, 4, 2, 8, norm=norm), rng)
+    mha = torch_graph_mha(graph, 4, 2)
     run_both(
-        lambda p, h, c: gl.transformer_layer(
-            p, h, graph, num_heads=2, norm_first=norm_first, cache=c
-        ),
-        lambda p, c, d: gl.transformer_layer_backward(p, graph, c, d),
-        torch_forward,
+        lambda p, h, c: gl.transformer_layer(p, h, graph, cache=c),
+        gl.transformer_layer_backward,
+        lambda p, h: torch_transformer_layer(p, h, mha),
         params,
-        rng.normal(size=(n, 4)),
+        rng.normal(size=(graph.num_nodes, 4)),
     )
 
 
@@ -333,9 +370,10 @@ def test_embedding_readout_linear_and_cross_entropy():
     r = gl.readout(h, rows, cache=caches["readout"])
     logits = gl.linear(lin, r, cache=caches["linear"])
     loss, d_logits = gl.softmax_cross_entropy(logits, labels)
-    d_lin, d_r = gl.linear_backward(lin, caches["linear"], d_logits)
+    d_lin, d_r = gl.linear_backward(caches["linear"], d_logits)
     d_h = gl.readout_backward(caches["readout"], d_r)
-    d_table = gl.embed_backward(caches["embed"], d_h.reshape(3, 5, 4))
+    d_table, d_tokens = gl.embed_backward(caches["embed"], d_h.reshape(3, 5, 4))
+    assert d_tokens is None
 
     t_table, t_lin = T(table), tree_to_torch(lin)
     t_h = torch.nn.functional.embedding(torch.from_numpy(tokens), t_table).reshape(15, 4)
@@ -356,45 +394,137 @@ def test_embedding_readout_linear_and_cross_entropy():
 
 
 def test_adam_against_torch_adam():
+    """Adam on a params tree with settings: they are skipped, the arrays move as torch's."""
     rng = np.random.default_rng(9)
-    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
-    t_params = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    params = {"W": rng.normal(size=(3, 2)), "layers": [{"b": rng.normal(size=2), "norm": "pre"}]}
+    arrays = {"W": params["W"], "b": params["layers"][0]["b"]}
+    t_params = {k: torch.tensor(v, requires_grad=True) for k, v in arrays.items()}
     opt = torch.optim.Adam(list(t_params.values()), lr=0.01, betas=(0.8, 0.99), eps=1e-8)
     state = gl.init_adam(params)
     for step in range(5):
-        grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
+        grads = {"W": rng.normal(size=(3, 2)), "layers": [{"b": rng.normal(size=2)}]}
         lr = gl.warmup_schedule(step, 3, 0.01)
         params, state = gl.adam_update(params, grads, state, lr, betas=(0.8, 0.99))
         for group in opt.param_groups:
             group["lr"] = lr
-        for k, t in t_params.items():
-            t.grad = torch.from_numpy(grads[k])
+        t_params["W"].grad = torch.from_numpy(grads["W"])
+        t_params["b"].grad = torch.from_numpy(grads["layers"][0]["b"])
         opt.step()
-    for k in params:
-        np.testing.assert_allclose(params[k], t_params[k].detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert params["layers"][0]["norm"] == "pre"
+    for ours, key in ((params["W"], "W"), (params["layers"][0]["b"], "b")):
+        np.testing.assert_allclose(ours, t_params[key].detach().numpy(), rtol=1e-12, atol=1e-12)
 
 
-# --- the models of notebook 09: whole losses, their gradients against autograd ----------
+# --- the models: whole losses, their gradients against autograd ---------------------------
 
 
 def torch_linear(p, x):
     return x @ p["W"] + p["b"]
 
 
-def torch_ln(p, x):
-    return torch.nn.functional.layer_norm(x, x.shape[-1:], p["gamma"], p["beta"], 1e-5)
+def torch_gnn(p, h, graph, activation=torch.relu):
+    s = idx(graph.senders)
+    out = h @ p["U"] + torch_propagate(graph, (h @ p["V"])[s]) + p["b"]
+    return out if activation is None else activation(out)
 
 
-def assert_loss_grads(ours, theirs):
-    """Like ``assert_grads``, but a torch leaf that the loss never used (``.grad`` None) is 0."""
-    assert ours.keys() == theirs.keys()
-    for key in ours:
-        if isinstance(ours[key], dict):
-            assert_loss_grads(ours[key], theirs[key])
-        else:
-            grad = theirs[key].grad
-            grad = np.zeros(theirs[key].shape) if grad is None else grad.numpy()
-            np.testing.assert_allclose(ours[key], grad, **TOL, err_msg=key)
+def torch_dense_mha(keep, d_model, H):
+    """Multi-head attention on a padded batch, keys masked by ``keep: (B, L)``."""
+    mask = torch.from_numpy(keep)[:, None, None, :]  # (B, 1, 1, L): attend to real nodes only
+
+    def mha(p, h):
+        B, L, _ = h.shape
+        q, k, v = (
+            (h @ p[f"W_{c}"] + p[f"b_{c}"]).view(B, L, H, d_model // H).transpose(1, 2)
+            for c in "QKV"
+        )
+        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return heads.transpose(1, 2).reshape(B, L, d_model) @ p["W_O"] + p["b_O"]
+
+    return mha
+
+
+def test_node_classifier_loss():
+    graph, club, _ = gl.karate_club()
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(graph.num_nodes, 3))
+    params = randomize_params(gl.init_node_classifier(rng, 3, 4, 2), rng)
+    nodes = np.array([0, 5, 33])
+    loss, _, grads = gl.node_classifier_loss(params, x, graph, nodes, club[nodes])
+    cache = {}
+    z, _ = gl.node_classifier(params, x, graph, cache=cache)
+    R = rng.normal(size=z.shape)
+    _, d_x = gl.node_classifier_backward(cache, R)
+
+    tp, tx = tree_to_torch(params), T(x)
+    t_z = torch_gnn(tp["layer2"], torch_gnn(tp["layer1"], tx, graph), graph, None)
+    t_loss = torch.nn.functional.cross_entropy(t_z[idx(nodes)], torch.from_numpy(club[nodes]))
+    t_loss.backward()
+    assert abs(loss - t_loss.item()) < 1e-12
+    assert_grads(grads, tp)
+    tx.grad = None
+    (
+        torch_gnn(tp["layer2"], torch_gnn(tp["layer1"], tx, graph), graph, None)
+        * torch.from_numpy(R)
+    ).sum().backward()
+    np.testing.assert_allclose(d_x, tx.grad.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("kind", ["path", "tree"])
+def test_sentence_gnn_loss(kind):
+    data = gl.agreement_dataset(4, seed=3)
+    vocab = gl.agreement_vocabulary()
+    batch = gl.graph_batch(
+        gl.dataset_graphs(data, kind), gl.token_ids(data["tokens"]), data["verb"]
+    )
+    rng = np.random.default_rng(13)
+    params = randomize_params(gl.init_sentence_gnn(rng, len(vocab), 4, 2), rng)
+    loss, _, grads = gl.sentence_gnn_loss(params, batch, data["labels"])
+
+    tp = tree_to_torch(params)
+    h = torch.nn.functional.embedding(idx(batch["tokens"]), tp["embed"])
+    for layer in tp["layers"]:
+        h = torch_gnn(layer, h, batch["graph"])
+    logits = torch_linear(tp["out"], h[idx(batch["rows"])])
+    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
+    t_loss.backward()
+    assert abs(loss - t_loss.item()) < 1e-12
+    assert_grads(grads, tp)
+
+
+@pytest.mark.parametrize(
+    ("norm", "positions"),
+    [("post", True), ("pre", False), (None, True)],
+    ids=["post-LN", "pre-LN no positions", "no-LN"],
+)
+def test_sentence_transformer_loss(norm, positions):
+    data = gl.agreement_dataset(4, seed=4)
+    vocab = gl.agreement_vocabulary()
+    tokens, mask = gl.pad_batch(gl.token_ids(data["tokens"]))
+    rows, labels = data["verb"], data["labels"]
+    rng = np.random.default_rng(14)
+    params = gl.init_sentence_transformer(
+        rng, len(vocab), 4, 2, 6, 2, norm=norm, positions=positions
+    )
+    params = randomize_params(params, rng)
+    loss, _, grads = gl.sentence_transformer_loss(params, tokens, mask, rows, labels)
+
+    B, L = tokens.shape
+    tp = tree_to_torch(params)
+    h = torch.nn.functional.embedding(torch.from_numpy(tokens), tp["embed"])
+    if positions:  # the sine/cosine table of Vaswani et al., computed here on its own
+        pos = np.arange(L)[:, None] / 10000 ** (np.arange(0, 4, 2)[None, :] / 4)
+        pe = np.zeros((L, 4))
+        pe[:, 0::2], pe[:, 1::2] = np.sin(pos), np.cos(pos)
+        h = h + torch.from_numpy(pe)
+    mha = torch_dense_mha(mask, 4, 2)
+    for layer in tp["layers"]:
+        h = torch_transformer_layer(layer, h, mha)
+    logits = torch_linear(tp["out"], h[torch.arange(B), idx(rows)])
+    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels))
+    t_loss.backward()
+    assert abs(loss - t_loss.item()) < 1e-12
+    assert_grads(grads, tp)
 
 
 @pytest.mark.parametrize("virtual_node", [False, True])
@@ -402,65 +532,46 @@ def test_residual_gnn_loss(virtual_node):
     data = gl.nearest_marked_dataset(3, 0, max_distance=4, extra_nodes=2)
     batch = gl.node_batch(data["graphs"], data["features"], virtual_node=virtual_node)
     rng = np.random.default_rng(10)
-    params = randomize_params(gl.init_residual_gnn(rng, 6, 4, 2, 4), rng)
+    params = gl.init_residual_gnn(rng, 6, 4, 2, 4, virtual_node=virtual_node)
+    params = randomize_params(params, rng)
     loss, _, grads = gl.residual_gnn_loss(params, batch, data["labels"])
 
     graph = batch["graph"]
-    s = idx(graph.senders)
     tp = tree_to_torch(params)
     h = torch_linear(tp["input"], torch.from_numpy(batch["x"]))
-    for k in ("0", "1"):
-        layer = tp["layers"][k]
-        u = torch_ln(layer["norm"], h)
-        g = layer["gnn"]
-        h = h + torch.relu(u @ g["U"] + torch_propagate(graph, (u @ g["V"])[s]) + g["b"])
+    for layer in tp["layers"]:
+        h = h + torch_gnn(layer["gnn"], torch_ln(layer["norm"], h), graph)
     logits = torch_linear(tp["out"], h[idx(batch["rows"])])
     t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
     t_loss.backward()
     assert abs(loss - t_loss.item()) < 1e-12
-    assert_loss_grads(grads, tp)
+    assert_grads(grads, tp)
 
 
 @pytest.mark.parametrize(
-    ("with_pe", "layer_norm"),
-    [(True, True), (False, True), (True, False)],
-    ids=["pe", "no pe", "no LayerNorm"],
+    ("positions", "norm"),
+    [(True, "pre"), (False, "pre"), (True, None), (True, "post")],
+    ids=["pe", "no pe", "no LayerNorm", "post-LN"],
 )
-def test_graph_transformer_loss(with_pe, layer_norm):
+def test_graph_transformer_loss(positions, norm):
     data = gl.nearest_marked_dataset(3, 1, max_distance=4, extra_nodes=1)
     x, mask = gl.pad_batch(data["features"])
     pe, _ = gl.pad_batch(gl.laplacian_positions(data["graphs"], 3))
-    pe = pe if with_pe else None
+    pe = pe if positions else None
     rng = np.random.default_rng(11)
-    params = randomize_params(gl.init_graph_transformer(rng, 6, 3, 4, 2, 6, 4, 2), rng)
-    loss, _, grads = gl.graph_transformer_loss(
-        params, x, pe, mask, data["labels"], num_heads=2, layer_norm=layer_norm
-    )
+    params = gl.init_graph_transformer(rng, 6, 3, 4, 2, 6, 4, 2, positions=positions, norm=norm)
+    params = randomize_params(params, rng)
+    loss, _, grads = gl.graph_transformer_loss(params, x, pe, mask, data["labels"])
 
-    B, L, _ = x.shape
-    keep = torch.from_numpy(mask)[:, None, None, :]  # (B, 1, 1, L): attend to real nodes only
     tp = tree_to_torch(params)
-
-    def mha(p, h):
-        q, k, v = ((h @ p[f"W_{c}"] + p[f"b_{c}"]).view(B, L, 2, 2).transpose(1, 2) for c in "QKV")
-        heads = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-        return heads.transpose(1, 2).reshape(B, L, 4) @ p["W_O"] + p["b_O"]
-
-    def ffn(p, h):
-        return torch.relu(h @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
-
-    def norm(p, h):
-        return torch_ln(p, h) if layer_norm else h
-
+    mha = torch_dense_mha(mask, 4, 2)
     h = torch_linear(tp["input"], torch.from_numpy(x))
-    if with_pe:
+    if positions:
         h = h + torch_linear(tp["positions"], torch.from_numpy(pe))
-    for k in ("0", "1"):
-        layer = tp["layers"][k]
-        h = h + mha(layer["attn"], norm(layer["ln1"], h))
-        h = h + ffn(layer["ffn"], norm(layer["ln2"], h))
+    for layer in tp["layers"]:
+        h = torch_transformer_layer(layer, h, mha)
     logits = torch_linear(tp["out"], h[:, 0])
     t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
     t_loss.backward()
     assert abs(loss - t_loss.item()) < 1e-12
-    assert_loss_grads(grads, tp)
+    assert_grads(grads, tp)

@@ -1,8 +1,10 @@
-"""Plots: they return Axes, draw one artist per edge, label the words, and check their inputs."""
+"""Plots: they return Axes, draw one artist per edge or cell, label the words, check their inputs.
+
+The tests look at what is drawn (arrows, rings, texts, tick labels, colours), not at how.
+``setup_notebook`` and ``show_error``: test_notebook.py.
+"""
 
 from __future__ import annotations
-
-import sys
 
 import matplotlib
 
@@ -13,23 +15,25 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from conftest import graphs  # noqa: E402
-from hypothesis import given  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.colors import to_rgba, to_rgba_array  # noqa: E402
 from matplotlib.patches import ArrowStyle, FancyArrowPatch  # noqa: E402
 
 import gnnformer_lite as gl  # noqa: E402
 
 WORDS, HEADS = gl.example_sentence()
 N = len(WORDS)
+ORANGE = to_rgba("#f6b26b")  # the highlighted node, the receiver
+FEW_EXAMPLES = settings(max_examples=8)  # every example draws figures: keep the file fast
 
 
 @pytest.fixture(autouse=True)
-def restore_global_state():
-    """Every test leaves NumPy's print options, rcParams and the open figures as it found them."""
-    saved = np.get_printoptions()
+def close_figures():
+    """Every test leaves rcParams and the open figures as it found them."""
     with matplotlib.rc_context():
         yield
-    np.set_printoptions(**saved)
     plt.close("all")
 
 
@@ -71,68 +75,6 @@ SENTENCE_GRAPHS = {  # name: (graph, arcs drawn by draw_graph = pairs + one-way 
     "causal": (gl.causal_graph(N), 45),
     "dependency": (gl.dependency_graph(HEADS), 9),
 }
-
-
-# --- setup_notebook -------------------------------------------------------------------
-
-
-def test_setup_notebook_sets_print_options_and_prints_nothing(capsys):
-    assert gl.setup_notebook() is None
-    assert capsys.readouterr() == ("", "")
-    assert repr(np.float64(0.5)) == "0.5"
-    assert str(np.float64(0.5)) == "0.5"
-    opts = np.get_printoptions()
-    assert opts["precision"] == 4
-    assert opts["suppress"] is True
-    assert repr(np.array([1e-9, 1 / 3])) == "array([0.    , 0.3333])"
-
-
-def test_setup_notebook_sets_lean_deterministic_matplotlib_defaults():
-    gl.setup_notebook()
-    rc = matplotlib.rcParams
-    assert tuple(rc["figure.figsize"]) == (6.4, 4.0)
-    assert 80 <= rc["figure.dpi"] <= 100
-    assert 80 <= rc["savefig.dpi"] <= 100
-    assert rc["svg.hashsalt"] == "gnnformer-lite"
-    assert rc["axes.grid"] is True
-
-
-def test_setup_notebook_is_idempotent():
-    gl.setup_notebook()
-    opts, rc = np.get_printoptions(), dict(matplotlib.rcParams)
-    gl.setup_notebook()
-    assert np.get_printoptions() == opts
-    assert dict(matplotlib.rcParams) == rc
-
-
-def test_setup_notebook_overrides_a_changed_style():
-    matplotlib.rcParams["figure.dpi"] = 300
-    matplotlib.rcParams["lines.linewidth"] = 7
-    np.set_printoptions(precision=8)
-    gl.setup_notebook()
-    assert matplotlib.rcParams["figure.dpi"] == 90
-    assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsDefault["lines.linewidth"]
-    assert np.get_printoptions()["precision"] == 4
-
-
-def test_setup_notebook_asks_ipython_for_png(monkeypatch):
-    import IPython
-    import matplotlib_inline.backend_inline as inline
-
-    calls = []
-    monkeypatch.setattr(inline, "set_matplotlib_formats", lambda *f: calls.append(f))
-    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
-    gl.setup_notebook()
-    assert calls == []  # outside IPython: nothing to configure
-    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
-    gl.setup_notebook()
-    assert calls == [("png",)]
-
-
-def test_setup_notebook_without_ipython(monkeypatch):
-    monkeypatch.setitem(sys.modules, "IPython", None)  # makes `import IPython` fail
-    gl.setup_notebook()
-    assert np.get_printoptions()["precision"] == 4
 
 
 # --- draw_graph: sentence layout ---------------------------------------------------------
@@ -200,7 +142,7 @@ def test_draw_graph_node_colors():
     assert face[0, 0] > face[0, 2] and face[-1, 2] > face[-1, 0]  # red one end, blue the other
     ax = gl.draw_graph(gl.path_graph(3), list("abc"), node_color=["red", "green", "blue"])
     boxes = [t.get_bbox_patch().get_facecolor() for t in ax.texts]
-    np.testing.assert_allclose(boxes, matplotlib.colors.to_rgba_array(["red", "green", "blue"]))
+    np.testing.assert_allclose(boxes, to_rgba_array(["red", "green", "blue"]))
     ax = gl.draw_graph(gl.path_graph(3), node_color="black")
     np.testing.assert_array_equal(ax.collections[0].get_facecolors()[:, :3], 0)
 
@@ -227,9 +169,14 @@ def test_draw_graph_karate_club_is_labelled_and_reproducible(no_show):
     assert texts(ax) == [str(k) for k in range(34)]
     assert len(arrows(ax)) == 78  # one line per undirected edge
     assert all(isinstance(p.get_arrowstyle(), ArrowStyle.CurveFilledAB) for p in arrows(ax))
-    first = ax.collections[0].get_offsets().copy()
-    again = gl.draw_graph(karate).collections[0].get_offsets()
-    np.testing.assert_array_equal(first, again)  # seeded layout
+    assert ax.figure.get_size_inches()[0] > 6  # a big graph gets a big figure
+
+
+def test_draw_graph_spring_layout_is_seeded():
+    graph = gl.union_graph(gl.path_graph(6), gl.Graph([0, 5], [5, 0], 6))  # a ring
+    first = gl.draw_graph(graph).collections[0].get_offsets().copy()
+    again = gl.draw_graph(graph).collections[0].get_offsets()
+    np.testing.assert_array_equal(first, again)
 
 
 def test_draw_graph_spring_shows_one_way_edges_and_self_loops():
@@ -240,6 +187,7 @@ def test_draw_graph_spring_shows_one_way_edges_and_self_loops():
     np.testing.assert_array_equal(rings(ax), ax.collections[0].get_offsets())  # around nodes
 
 
+@FEW_EXAMPLES
 @given(graph=graphs())
 def test_draw_graph_any_graph_draws_each_edge_once(graph):
     n = graph.num_nodes
@@ -266,7 +214,7 @@ def test_draw_graph_pair_has_two_heads_one_way_edge_one_in_both_layouts(words):
 
 
 def is_red(color) -> bool:
-    return np.allclose(matplotlib.colors.to_rgba(color), matplotlib.colors.to_rgba("C3"))
+    return np.allclose(to_rgba(color), to_rgba("C3"))
 
 
 @pytest.mark.parametrize("words", [None, list("abcd")])
@@ -285,7 +233,7 @@ def test_draw_graph_highlight_draws_the_incoming_edges_on_top_of_a_faint_graph(w
         for arc in red:  # each ends at word 2 (the head sits at the receiver)
             assert abs(arc_points(arc)[:, 0].max() - 2) < 0.5
         box = ax.texts[2].get_bbox_patch().get_facecolor()
-        np.testing.assert_allclose(box, matplotlib.colors.to_rgba(gl.viz.RECEIVER_COLOR))
+        np.testing.assert_allclose(box, ORANGE)
 
 
 def test_draw_graph_highlight_of_a_pair_and_a_lonely_node():
@@ -367,12 +315,13 @@ def test_draw_attention_accepts_one_head_as_1d_and_empty_graphs():
             assert arrows(gl.draw_attention(empty, np.zeros((0, 1)), words)) == []
 
 
-def test_draw_attention_spring_layout():
-    graph = gl.add_self_loops(gl.from_networkx(nx.karate_club_graph()))
+def test_draw_attention_spring_layout_draws_both_directions_curved():
+    graph = gl.add_self_loops(gl.path_graph(6))
     ax = gl.draw_attention(graph, attention(graph, heads=1))
-    assert len(arrows(ax)) == 156  # both directions of the 78 edges
-    assert len(rings(ax)) == 34
-    assert texts(ax) == [str(k) for k in range(34)]
+    assert len(arrows(ax)) == 10  # both directions of the 5 edges, each its own arrow
+    assert all(p.get_connectionstyle().rad > 0 for p in arrows(ax))  # curved: i -> j, j -> i apart
+    assert len(rings(ax)) == 6
+    assert texts(ax) == [str(k) for k in range(6)]
 
 
 def test_draw_attention_rejects_bad_inputs():
@@ -429,6 +378,7 @@ def test_draw_attention_top_k_breaks_ties_by_edge_order():
     np.testing.assert_array_equal(rings(ax)[:, 0], [0, 1])  # loops 0 -> 0 and 1 -> 1
 
 
+@FEW_EXAMPLES
 @given(graph=graphs())
 def test_draw_attention_top_k_draws_min_k_indegree_per_receiver(graph):
     alpha = np.random.default_rng(0).random(graph.num_edges)
@@ -454,7 +404,7 @@ def test_draw_attention_receiver_draws_and_labels_only_its_incoming_edges(words)
     np.testing.assert_allclose(np.sort(drawn_opacities(ax)), np.sort(expected))
     colors = ax.collections[0].get_facecolors() if words is None else None
     if colors is not None:
-        np.testing.assert_allclose(colors[sat], matplotlib.colors.to_rgba(gl.viz.RECEIVER_COLOR))
+        np.testing.assert_allclose(colors[sat], ORANGE)
 
 
 def test_draw_attention_receiver_labels_sit_on_their_arcs():
@@ -496,6 +446,142 @@ def test_draw_attention_rejects_bad_top_k_and_receiver():
         gl.draw_attention(graph, alpha, list("abc"), receiver="b")
 
 
+# --- heatmap -------------------------------------------------------------------------------
+
+
+def cell_lines(ax: Axes) -> list[np.ndarray]:
+    """The segments of the white lines drawn between the cells."""
+    found = []
+    for c in ax.collections:
+        if isinstance(c, LineCollection) and np.allclose(c.get_colors(), to_rgba("white")):
+            found.extend(c.get_segments())
+    return found
+
+
+def text_colors(ax: Axes) -> dict[tuple[int, int], tuple]:
+    """``{(row, column): RGBA}`` of the numbers written in the cells."""
+    return {(round(t.get_position()[1]), round(t.get_position()[0])): to_rgba(t.get_color())
+            for t in ax.texts}  # fmt: skip
+
+
+def test_heatmap_draws_an_adjacency_matrix_with_words_and_axis_labels(no_show):
+    graph = gl.Graph([0, 1, 1, 2], [1, 0, 2, 1], 4)  # the cat sat down: 0 <-> 1 <-> 2, 3 alone
+    words = ["the", "cat", "sat", "down"]
+    A = graph.adjacency()
+    ax = gl.heatmap(A, words, words, xlabel="sender j", ylabel="receiver i", title="A")
+    assert isinstance(ax, Axes)
+    (image,) = ax.get_images()
+    np.testing.assert_array_equal(image.get_array(), A)  # row i = receiver, column j = sender
+    assert [t.get_text() for t in ax.get_xticklabels()] == words
+    assert [t.get_text() for t in ax.get_yticklabels()] == words
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("sender j", "receiver i", "A")
+    assert len(cell_lines(ax)) == 3 + 3  # between 4 rows, between 4 columns
+    assert texts(ax) == []
+    assert len(ax.figure.axes) == 1  # no colour bar
+    assert not any(line.get_visible() for line in ax.get_xgridlines())
+
+
+def test_heatmap_rows_and_columns_can_differ():
+    hops = np.array([[1, 2, 3], [0, 1, 2]])  # e.g. two graphs x three words
+    ax = gl.heatmap(hops, ["tree", "path"], ["a", "b", "c"], lines=False)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["tree", "path"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert ax.get_images()[0].get_array().shape == (2, 3)
+    assert cell_lines(ax) == []
+    width, height = ax.figure.get_size_inches()
+    assert width > height
+
+
+def test_heatmap_without_labels_ticks_whole_indices_only():
+    ax = gl.heatmap(np.arange(12.0).reshape(3, 4))
+    ax.figure.canvas.draw()
+    for ticks in (ax.get_xticks(), ax.get_yticks()):
+        assert len(ticks) and np.array_equal(ticks, np.round(ticks))
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("", "", "")
+
+
+@pytest.mark.parametrize(
+    ("values", "limits", "clim"),
+    [
+        ([[0.0, 0.05], [0.1, 0.02]], {}, (0.0, 0.1)),  # small values: the scale ends at the top one
+        ([[2, 7], [3, 5]], {}, (0.0, 7.0)),  # the scale starts at 0
+        ([[-2.0, 1.0]], {}, (-2.0, 1.0)),
+        ([[-3.0, -1.0]], {}, (-3.0, 0.0)),
+        ([[0.0, 0.0]], {}, (0.0, 1.0)),  # all zero: not an empty scale
+        ([[1.0, 1.0]], {}, (0.0, 1.0)),  # the complete graph's adjacency is not blank
+        ([[0.0, 0.05]], {"vmax": 1}, (0.0, 1.0)),
+        ([[0.5, 0.75]], {"vmin": 0.5}, (0.5, 0.75)),
+        ([[0.5, 0.75]], {"vmin": -1, "vmax": 2}, (-1.0, 2.0)),
+    ],
+)
+def test_heatmap_colour_scale_comes_from_the_data_unless_fixed(values, limits, clim):
+    ax = gl.heatmap(values, **limits)
+    assert ax.get_images()[0].get_clim() == clim
+
+
+def test_heatmap_annotate_writes_every_cell_whole_numbers_without_decimals():
+    ax = gl.heatmap(np.array([[0, 1], [1, 0]]), annotate=True)
+    assert texts(ax) == ["0", "1", "1", "0"]
+    ax = gl.heatmap(np.array([[True, False]]), annotate=True)  # a mask: bools are 0 and 1
+    assert texts(ax) == ["1", "0"]
+    ax = gl.heatmap(np.array([[0.25, 1.0]]), annotate=True)
+    assert texts(ax) == ["0.25", "1.00"]
+    ax = gl.heatmap(np.array([[0.25, 1.0]]), annotate=True, fmt=".0%")
+    assert texts(ax) == ["25%", "100%"]
+    positions = [t.get_position() for t in gl.heatmap(np.eye(2), annotate=True).texts]
+    assert positions == [(0, 0), (1, 0), (0, 1), (1, 1)]  # (column, row)
+
+
+@pytest.mark.parametrize(("cmap", "dark_end"), [("viridis", 0), ("Blues", 1), ("Greys", 1)])
+def test_heatmap_numbers_are_white_on_dark_cells_and_black_on_light_ones(cmap, dark_end):
+    ax = gl.heatmap(np.array([[0.0, 1.0]]), annotate=True, cmap=cmap)
+    colors = text_colors(ax)
+    assert colors[0, dark_end] == to_rgba("white")
+    assert colors[0, 1 - dark_end] == to_rgba("black")
+
+
+def test_heatmap_blank_cells_for_nan_and_masked_values():
+    hops = np.array([[0, 1, -1], [1, 0, 2]])
+    ax = gl.heatmap(np.ma.masked_less(hops, 0), annotate=True)
+    image = ax.get_images()[0].get_array()
+    assert image.mask.tolist() == [[False, False, True], [False, False, False]]
+    assert texts(ax) == ["0", "1", "1", "0", "2"]  # nothing in the blank cell
+    assert ax.get_images()[0].get_clim() == (0.0, 2.0)  # the blank cell is not on the scale
+    ax = gl.heatmap(np.where(hops < 0, np.nan, hops), annotate=True)
+    assert texts(ax) == ["0", "1", "1", "0", "2"]
+
+
+def test_heatmap_into_given_axes_and_empty(no_show):
+    fig, axes = plt.subplots(1, 2)
+    before = plt.get_fignums()
+    assert gl.heatmap(np.ones((2, 2)), ax=axes[0]) is axes[0]
+    assert gl.heatmap(np.zeros((0, 0)), [], [], ax=axes[1], annotate=True) is axes[1]
+    assert not axes[1].get_images()[0].get_visible()
+    assert plt.get_fignums() == before
+
+
+def test_heatmap_rejects_bad_inputs():
+    with pytest.raises(
+        ValueError, match=r"values must be a 2-D \(rows, columns\) matrix, got shape \(3,\)"
+    ):
+        gl.heatmap(np.zeros(3))
+    with pytest.raises(ValueError, match=r"shape \(2, 3, 3\); pick one, e.g. values\[0\]"):
+        gl.heatmap(np.zeros((2, 3, 3)))
+    with pytest.raises(
+        ValueError,
+        match=r"row_labels has 2 entries but needs one per row of values of shape \(3, 4\)",
+    ):
+        gl.heatmap(np.zeros((3, 4)), ["a", "b"])
+    with pytest.raises(ValueError, match=r"col_labels has 3 entries but needs one per column"):
+        gl.heatmap(np.zeros((3, 4)), None, ["a", "b", "c"])
+    with pytest.raises(TypeError, match="row_labels must be a sequence of strings"):
+        gl.heatmap(np.zeros((3, 3)), "abc")
+    with pytest.raises(ValueError, match="values contains inf; use NaN"):
+        gl.heatmap([[1.0, np.inf]])
+    with pytest.raises(TypeError, match="values must be a real-valued array"):
+        gl.heatmap([["a", "b"]])
+
+
 # --- attention_heatmap -------------------------------------------------------------------------
 
 
@@ -510,9 +596,11 @@ def test_attention_heatmap_labels_axes_with_the_words(no_show):
     assert ax.get_title() == "causal"
     (image,) = ax.get_images()
     np.testing.assert_array_equal(image.get_array(), weights)
-    assert image.get_clim() == (0, 1)
+    assert image.get_clim() == (0, 1)  # fixed, whatever the weights: heatmaps compare by eye
     assert len(ax.figure.axes) == 2  # the heatmap and its colour bar
+    assert ax.figure.axes[1].get_ylabel() == r"$\alpha_{ij}$"
     assert texts(ax) == []
+    assert cell_lines(ax) == []
 
 
 def test_attention_heatmap_annotates_every_cell():
@@ -520,6 +608,13 @@ def test_attention_heatmap_annotates_every_cell():
     ax = gl.attention_heatmap(weights, None, annotate=True)
     assert texts(ax) == ["1.00", "0.00", "0.25", "0.75"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1"]
+    white, black = to_rgba("white"), to_rgba("black")
+    assert text_colors(ax) == {(0, 0): black, (0, 1): white, (1, 0): white, (1, 1): black}
+
+
+def test_attention_heatmap_numbers_turn_black_at_half_on_viridis():
+    ax = gl.attention_heatmap(np.array([[0.49, 0.5], [0.0, 1.0]]), list("ab"), annotate=True)
+    assert text_colors(ax)[0, 0] == to_rgba("white") and text_colors(ax)[0, 1] == to_rgba("black")
 
 
 def test_attention_heatmap_empty_and_given_axes():
@@ -536,5 +631,39 @@ def test_attention_heatmap_rejects_bad_inputs():
         gl.attention_heatmap(np.zeros((3, 3)), list("ab"))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         gl.attention_heatmap(np.full((2, 2), 1.5), list("ab"))
+    with pytest.raises(ValueError, match="NaN"):
+        gl.attention_heatmap(np.full((2, 2), np.nan), list("ab"))
     with pytest.raises(TypeError, match="weights must be a real-valued array"):
         gl.attention_heatmap(np.full((2, 2), "x"), list("ab"))
+
+
+# --- draw_layers (more in test_own_sentence.py) ----------------------------------------------
+
+
+def test_draw_layers_draws_a_gnn_a_gat_and_a_transformer_panel(no_show):
+    axes = gl.draw_layers("the cat sat", [1, -1, 1])
+    assert axes.shape == (3,) and all(isinstance(ax, Axes) for ax in axes)
+    assert len({ax.figure for ax in axes}) == 1
+    gnn, gat, transformer = (ax.get_title() for ax in axes)
+    assert gnn.startswith("GNN on the dependency tree: 4 edges")  # 0 <-> 1 <-> 2
+    assert gat.startswith("GAT on the dependency tree + self loops: α on 7 edges")
+    assert transformer.endswith("9 edges, each word's 2 strongest drawn")
+    assert len(arrows(axes[2])) + len(rings(axes[2])) == 2 * 3
+    for ax in axes:
+        assert texts(ax)[:3] == ["the", "cat", "sat"]
+
+
+def test_draw_layers_without_heads_uses_the_window_and_receiver_labels_one_word():
+    axes = gl.draw_layers("a b c d", radius=1, receiver=2)
+    assert axes[0].get_title().startswith("GNN on the window (radius 1): 6 edges")
+    assert "into 2 'c'" in axes[2].get_title() and "strongest" not in axes[2].get_title()
+    assert len(arrows(axes[2])) + len(rings(axes[2])) == 4  # every edge into "c", labelled
+
+
+def test_draw_layers_into_given_axes_and_bad_inputs():
+    fig, axes = plt.subplots(3, 1)
+    assert list(gl.draw_layers("one two", axes=axes)) == list(axes)
+    with pytest.raises(ValueError, match="axes must be three matplotlib Axes, got 2 items"):
+        gl.draw_layers("one two", axes=axes[:2])
+    with pytest.raises(ValueError, match=r"d must be >= 1 \(features per word\), got 0"):
+        gl.draw_layers("one two", d=0)

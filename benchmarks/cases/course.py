@@ -161,7 +161,7 @@ def batch_rows(rng, sizes: dict) -> list:
     """A batch of sentences of random lengths, each a complete graph, as one disjoint graph."""
     low, high = sizes["course_batch_words"]
     lengths = rng.integers(low, high + 1, size=sizes["course_batch"])
-    g, _ = gl.batch_graphs([gl.complete_graph(int(m)) for m in lengths])
+    g, _, _ = gl.batch_graphs([gl.complete_graph(int(m)) for m in lengths])
     q, k, v = qkv(rng, g.num_nodes)
     logits = rng.standard_normal((g.num_edges, HEADS))
     msgs = rng.standard_normal((g.num_edges, D_MODEL))

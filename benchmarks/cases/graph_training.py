@@ -56,9 +56,7 @@ def batches(ctx) -> dict:
 
 
 def gt_loss(params, b):
-    return gl.graph_transformer_loss(
-        params, b["x"], b["pe"], b["mask"], b["labels"], num_heads=HEADS
-    )
+    return gl.graph_transformer_loss(params, b["x"], b["pe"], b["mask"], b["labels"])
 
 
 def gnn_loss(params, b):
@@ -91,7 +89,9 @@ def run(ctx) -> None:
     n, (_, L, F) = len(b["labels"]), b["x"].shape
     ctx.log(f"[{CASE}] notebook 09's models, one Adam step on {n} graphs (float64)")
     gt = gl.init_graph_transformer(np.random.default_rng(0), F, K, WIDTH, HEADS, D_FF, CLASSES)
-    gnn = gl.init_residual_gnn(np.random.default_rng(0), F, WIDTH, GNN_LAYERS, CLASSES)
+    gnn = gl.init_residual_gnn(
+        np.random.default_rng(0), F, WIDTH, GNN_LAYERS, CLASSES, virtual_node=True
+    )
     models = {  # key: (label, params, loss, lr)
         "gt": ("Graph Transformer", gt, gt_loss, GT_LR),
         "gnn": ("residual GNN + virtual node", gnn, gnn_loss, GNN_LR),
@@ -144,7 +144,7 @@ def torch_graph_transformer(ctx, params, b):
     layer = torch.nn.TransformerEncoderLayer(
         WIDTH, HEADS, D_FF, dropout=0.0, batch_first=True, norm_first=True, dtype=torch.float64
     )
-    ctx.backends.ref.load_encoder_layer(layer, params["layers"]["0"])
+    ctx.backends.ref.load_encoder_layer(layer, params["layers"][0])
     x, pe, pad, labels = to_t(b["x"]), to_t(b["pe"]), to_t(~b["mask"]), to_t(b["labels"])
 
     def loss():
@@ -166,7 +166,7 @@ def torch_residual_gnn(ctx, params, b):
         return torch.tensor(a, dtype=torch.float64, requires_grad=True)
 
     p = {k: {name: leaf(a) for name, a in params[k].items()} for k in ("input", "out")}
-    layers = [params["layers"][k] for k in sorted(params["layers"], key=int)]
+    layers = params["layers"]
     layers = [{part: {name: leaf(a) for name, a in ps.items()} for part, ps in la.items()}
               for la in layers]  # fmt: skip
     fn = torch.nn.functional

@@ -51,9 +51,7 @@ def batch(ctx) -> dict:
 
 
 def padded_loss(params, b):
-    return gl.sentence_transformer_loss(
-        params, b["tokens"], b["mask"], b["verb"], b["labels"], num_heads=HEADS
-    )
+    return gl.sentence_transformer_loss(params, b["tokens"], b["mask"], b["verb"], b["labels"])
 
 
 def graph_loss(params, b):
@@ -62,17 +60,17 @@ def graph_loss(params, b):
     c = {"embed": {}, "layer": {}, "readout": {}, "out": {}}
     pe = gl.sinusoidal_encoding(int(b["positions"].max()) + 1, D_MODEL)[b["positions"]]
     h = gl.embed(params["embed"], g["tokens"], cache=c["embed"]) + pe
-    layer = params["layers"]["0"]
-    h = gl.transformer_layer(layer, h, g["graph"], num_heads=HEADS, cache=c["layer"])
+    layer = params["layers"][0]
+    h = gl.transformer_layer(layer, h, g["graph"], cache=c["layer"])
     r = gl.readout(h, g["rows"], cache=c["readout"])
     z = gl.linear(params["out"], r, cache=c["out"])
     loss, d_z = gl.softmax_cross_entropy(z, b["labels"])
     grads = {}
-    grads["out"], d_r = gl.linear_backward(params["out"], c["out"], d_z)
+    grads["out"], d_r = gl.linear_backward(c["out"], d_z)
     d_h = gl.readout_backward(c["readout"], d_r)
-    d_layer, d_h = gl.transformer_layer_backward(layer, g["graph"], c["layer"], d_h)
-    grads["layers"] = {"0": d_layer}
-    grads["embed"] = gl.embed_backward(c["embed"], d_h)
+    d_layer, d_h = gl.transformer_layer_backward(c["layer"], d_h)
+    grads["layers"] = [d_layer]
+    grads["embed"], _ = gl.embed_backward(c["embed"], d_h)
     return loss, float((z.argmax(axis=1) == b["labels"]).mean()), grads
 
 
@@ -101,8 +99,8 @@ def run(ctx) -> None:
     loss_graph, _, g_graph = graph_loss(params, b)
     ctx.check(CASE, "graph", "disjoint-graph batch vs padded", loss_graph, lambda: loss_pad,
               1e-10, 1e-12)  # fmt: skip
-    ctx.check(CASE, "graph_grad", "its gradient of W_Q", g_graph["layers"]["0"]["attn"]["W_Q"],
-              lambda: g_pad["layers"]["0"]["attn"]["W_Q"], 1e-8, 1e-10)  # fmt: skip
+    ctx.check(CASE, "graph_grad", "its gradient of W_Q", g_graph["layers"][0]["attn"]["W_Q"],
+              lambda: g_pad["layers"][0]["attn"]["W_Q"], 1e-8, 1e-10)  # fmt: skip
     torch_jobs = reference_jobs(ctx, params, b, loss_pad) if ctx.torch is not None else []
     steps = [
         ("pad1", "NumPy step, padded dense, 1 BLAS thread", padded_loss, 1),
@@ -142,7 +140,7 @@ def torch_model(torch, params, num_words: int):
         embed.weight.copy_(torch.from_numpy(params["embed"]))
         out.weight.copy_(torch.from_numpy(params["out"]["W"].T.copy()))
         out.bias.copy_(torch.from_numpy(params["out"]["b"]))
-    ref.load_encoder_layer(layer, params["layers"]["0"])
+    ref.load_encoder_layer(layer, params["layers"][0])
     pe = torch.from_numpy(gl.sinusoidal_encoding(num_words, D_MODEL))
     return embed, layer, out, pe
 

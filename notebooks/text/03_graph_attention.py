@@ -139,6 +139,7 @@ for j, i, r, e in zip(star.senders, star.receivers, raw, e_small, strict=True):
 # onto every **edge**; `segment_sum` adds the exponentials per node; gather and divide.
 
 # %%
+# ✎ practice: this body is yours to write in practice/03_graph_attention.ipynb
 def my_segment_softmax(logits, receivers, num_nodes):
     """Softmax of per-edge logits (E,) or (E, H) over each receiver's incoming edges."""
     m = gl.segment_max(logits, receivers, num_nodes)  # (n, ...): largest score per receiver
@@ -147,6 +148,10 @@ def my_segment_softmax(logits, receivers, num_nodes):
     return ex / total[receivers]
 
 
+# %%
+gl.practice.check_segment_softmax(my_segment_softmax)
+
+# %%
 alpha_small = my_segment_softmax(e_small, star.receivers, 4)
 np.testing.assert_allclose(alpha_small, gl.segment_softmax(e_small, star.receivers, 4), atol=1e-15)
 print("alpha per edge:           ", alpha_small)

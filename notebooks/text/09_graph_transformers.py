@@ -372,12 +372,12 @@ h = (
     + gt_params["positions"]["b"]
 )
 h = gl.transformer_layer(
-    gt_params["layers"][0], h, mask=ms[:, None, :]  # pre-LN: the layer records its norm
+    gt_params["layers"][0],
+    h,
+    mask=ms[:, None, :],  # pre-LN: the layer records its norm
 )
 scores = h[:, 0] @ gt_params["out"]["W"] + gt_params["out"]["b"]
-np.testing.assert_allclose(
-    scores, gl.graph_transformer(gt_params, xs, Ps, ms), atol=1e-12
-)
+np.testing.assert_allclose(scores, gl.graph_transformer(gt_params, xs, Ps, ms), atol=1e-12)
 print(
     f"{len(gt_params['layers'])} layer, {HEADS} heads, d_model = {WIDTH}, {K} eigenvectors: "
     f"scores {scores.shape}"
@@ -438,9 +438,7 @@ assert acc >= 0.95
 # graph's nodes would give.
 
 # %%
-_, attention = gl.graph_transformer(
-    gt_params, x_test, P_test, mask_test, return_attention=True
-)
+_, attention = gl.graph_transformer(gt_params, x_test, P_test, mask_test, return_attention=True)
 from_source = attention[0][:, :, 0, :].mean(axis=1)  # (B, L): node 0's weights, mean over heads
 on_answer = from_source[np.arange(len(x_test)), test_set["distance"]]
 on_decoy = from_source[np.arange(len(x_test)), test_set["decoy"]]
@@ -532,9 +530,7 @@ print(
 # %%
 fixed_params, train_time["Transformer, fixed signs"] = train_gt(flip=False)
 same, _ = test_gt(fixed_params)
-scores = gl.graph_transformer(
-    fixed_params, x_test, gl.pad_batch(relabelled)[0], mask_test
-)
+scores = gl.graph_transformer(fixed_params, x_test, gl.pad_batch(relabelled)[0], mask_test)
 after_relabelling, _ = accuracy_by_distance(scores, test_set)
 other, _ = test_gt(fixed_params, signs=np.random.default_rng(7))
 robust, _ = test_gt(gt_params, signs=np.random.default_rng(7))

@@ -1,6 +1,7 @@
 """The notebooks' exercises, done the way a reader does them, checked against the folded answers.
 
-Every ``[[edit]]`` table of ``tests/exercise_edits.toml`` is one substitution a reader makes:
+Every ``[[edit]]`` table of ``tests/course/exercises/NN_name.toml`` (one file per notebook) is
+one substitution a reader makes:
 in the code cell that contains ``cell`` (default: ``find``), replace the text ``find`` by
 ``replace``. All edits of one (notebook, exercise) are applied together, the edited notebook
 runs top to bottom in a fresh kernel (cwd = notebooks/, as ``scripts/run_notebooks.py`` runs
@@ -13,6 +14,8 @@ it), and then
   is printed on stderr.
 
 Keys may be spread over the tables of one exercise; ``expect`` and ``fails`` lists are joined.
+A table may carry only ``expect`` / ``fails`` (no ``find``). Keep the edits literal: they are the
+edits the exercise text asks for.
 """
 
 from __future__ import annotations
@@ -28,19 +31,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-EDITS = Path(__file__).with_name("exercise_edits.toml")
+EDITS = Path(__file__).with_name("exercises")  # one NN_name.toml per notebook
 CELL_TIMEOUT = 120  # seconds, as scripts/run_notebooks.py
 
 
 def load_exercises() -> dict[tuple[str, str], list[dict]]:
-    """``{(notebook, exercise): [edit, ...]}`` in file order."""
-    with open(EDITS, "rb") as fh:
-        tables = tomllib.load(fh)["edit"]
+    """``{(notebook, exercise): [edit, ...]}`` in file order, notebook by notebook."""
     grouped = defaultdict(list)
-    for table in tables:
-        grouped[(table["notebook"], str(table["exercise"]))].append(table)
+    for path in sorted(EDITS.glob("*.toml")):
+        with open(path, "rb") as fh:
+            for table in tomllib.load(fh)["edit"]:
+                grouped[(table["notebook"], str(table["exercise"]))].append(table)
     return dict(grouped)
 
 
@@ -111,7 +114,7 @@ def kernel_env(monkeypatch):
 
 def test_every_exercise_edit_names_an_existing_notebook():
     names = {nb for nb, _ in EXERCISES}
-    assert names, "tests/exercise_edits.toml has no [[edit]] table"
+    assert names, "tests/course/exercises/ has no [[edit]] table"
     missing = sorted(n for n in names if not (NOTEBOOKS / n).is_file())
     assert missing == []
 
