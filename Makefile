@@ -25,9 +25,11 @@ ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The test commands; scripts/stages.sh runs them in a venv (its bin/ first on PATH).
 PYTEST := PYTHONHASHSEED=0 python -m pytest -p no:cacheprovider
-COVERAGE := --cov=gnnformer_lite --cov-report=term-missing --cov-fail-under=$(COV_FAIL_UNDER)
-NBVAL := env -u MPLBACKEND $(PYTEST) --nbval --nbval-current-env --nbval-sanitize-with \
-    tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) notebooks/
+COVERAGE := -n auto --cov=gnnformer_lite --cov-report=term-missing --cov-fail-under=$(COV_FAIL_UNDER)
+# Unit tests and notebooks run on every core (pytest-xdist); a notebook's cells stay on one worker.
+NBVAL := env -u MPLBACKEND $(PYTEST) -n auto --dist loadfile --nbval --nbval-current-env \
+    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+    notebooks/
 # Lax nbval: every cell must run (its asserts hold), outputs are not compared.
 LAX := env -u MPLBACKEND $(PYTEST) --nbval-lax --nbval-current-env \
     --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT)
@@ -43,8 +45,9 @@ help: ## list the commands
 
 # ----------------------------------------------------------------------- the course
 setup: $(VENV)/.installed ## create .venv and install the course (again when the pins change)
-lab: setup ## open the course in JupyterLab
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+lab: setup ## open the course in JupyterLab (notebooks/ and practice/)
+	$(VENV)/bin/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks \
+	    $(ALLOW_ROOT) $(LAB_ARGS)
 notebooks: setup ## re-execute the notebooks (NB=...: some only), rewrite their text views
 	$(VPY) scripts/run_notebooks.py $(NB)
 sync: setup ## rewrite the text views notebooks/text/ from the notebooks (no execution)

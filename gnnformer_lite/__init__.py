@@ -8,7 +8,8 @@
 - ``message_passing``: segment sum / max / mean / softmax, ``propagate``;
 - ``attention``: softmax, dense and graph attention;
 - ``gnn_layers``: activations, the GNN and GAT layers;
-- ``transformer_layers``: multi-head attention, LayerNorm, feed-forward, the Transformer layer;
+- ``position_wise``: LayerNorm and the feed-forward net (each word on its own);
+- ``transformer_layers``: multi-head attention, the Transformer layer;
 - ``positional``: sinusoidal and Laplacian positions;
 - ``learning``: embedding, linear, readout, cross-entropy, gradient check, Adam, ``train``;
 - ``sentence_models`` and ``graph_models``: the models the course trains;
@@ -29,6 +30,7 @@ from . import (  # the modules themselves: gl.graphs, gl.datasets, ...
     learning,
     message_passing,
     notebook,
+    position_wise,
     positional,
     practice,  # noqa: F401 -- gl.practice: the checks of the practice notebooks
     sentence_models,
@@ -45,6 +47,7 @@ from .graphs import *  # noqa: F403
 from .learning import *  # noqa: F403
 from .message_passing import *  # noqa: F403
 from .notebook import *  # noqa: F403
+from .position_wise import *  # noqa: F403
 from .positional import *  # noqa: F403
 from .sentence_models import *  # noqa: F403
 from .sentences import *  # noqa: F403
@@ -61,6 +64,7 @@ __all__ = [
         message_passing,
         attention,
         gnn_layers,
+        position_wise,
         transformer_layers,
         positional,
         learning,

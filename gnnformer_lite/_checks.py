@@ -1,4 +1,4 @@
-"""Input checks shared by the module: clear errors instead of broadcasting tracebacks.
+"""Input checks shared by the package: clear errors instead of broadcasting tracebacks.
 
 Every public function validates what it is given with one call at the top of its
 body, built from these helpers, so a wrong shape or a NaN is reported where it
@@ -185,6 +185,99 @@ def check_upstream(d_out, shape: tuple, forward: str) -> np.ndarray:
             f"{tuple(shape)}: d_out is the gradient of the loss with respect to that output"
         )
     return d_out
+
+
+# --- the plots' arguments (viz) ------------------------------------------------------
+
+
+def check_words(
+    words, n: int, owner: str | None = None, *, name: str = "words", unit: str = "node"
+) -> list[str] | None:
+    """``words`` as a list of ``n`` strings, one per ``unit`` of ``owner`` (None stays None)."""
+    __tracebackhide__ = True
+    if words is None:
+        return None
+    if isinstance(words, str):
+        raise TypeError(f"{name} must be a sequence of strings (one per {unit}), not one string")
+    labels = [str(w) for w in words]
+    if len(labels) != n:
+        owner = owner or f"the graph, which has n={n} nodes"
+        raise ValueError(f"{name} has {len(labels)} entries but needs one per {unit} of {owner}")
+    return labels
+
+
+def check_node(node, n: int, name: str) -> int | None:
+    """``node`` as a node index ``0 <= node < n`` (None stays None)."""
+    __tracebackhide__ = True
+    if node is None:
+        return None
+    if isinstance(node, bool | np.bool_) or not isinstance(node, int | np.integer):
+        raise TypeError(
+            f"{name} must be a node index (an int, e.g. words.index('sat')), "
+            f"got {type(node).__name__} {node!r}"
+        )
+    if not 0 <= node < n:
+        raise ValueError(f"{name}={node} is out of range for a graph of n={n} nodes")
+    return int(node)
+
+
+def check_alpha(alpha, num_edges: int, head) -> np.ndarray:
+    """The ``(E,)`` weights of head ``head`` of ``alpha: (E,) | (E, H)``, non-negative."""
+    __tracebackhide__ = True
+    a = as_float_array(alpha, "alpha")
+    E = num_edges
+    if a.ndim not in (1, 2) or a.shape[0] != E:
+        raise ValueError(
+            f"alpha has shape {a.shape} but the graph has {E} edges; expected (E,) = ({E},) "
+            f"or (E, H) = ({E}, H)"
+        )
+    a = a if a.ndim == 2 else a[:, None]
+    head = as_count(head, "head")
+    if head >= a.shape[1]:
+        raise ValueError(
+            f"head={head} is out of range: alpha of shape {a.shape} has H={a.shape[1]}"
+        )
+    if E and a.min() < 0:
+        raise ValueError(f"alpha must be non-negative (attention weights), min is {a.min():.3g}")
+    return a[:, head]
+
+
+def check_matrix(values) -> np.ndarray:
+    """A 2-D float array; masked entries become NaN (blank cells), inf is refused."""
+    __tracebackhide__ = True
+    if np.ma.isMaskedArray(values):
+        values = np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
+    m = as_float_array(values, "values", finite=False)
+    if m.ndim != 2:
+        hint = "; pick one, e.g. values[0]" if m.ndim == 3 else ""
+        raise ValueError(f"values must be a 2-D (rows, columns) matrix, got shape {m.shape}{hint}")
+    if np.isinf(m).any():
+        raise ValueError("values contains inf; use NaN (or a masked array) for a blank cell")
+    return m
+
+
+def check_weights(weights) -> np.ndarray:
+    """An ``(n, n)`` attention matrix with values in ``[0, 1]``."""
+    __tracebackhide__ = True
+    w = as_float_array(weights, "weights")
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        hint = "; pick one head, e.g. weights[0]" if w.ndim == 3 else ""
+        raise ValueError(f"weights must be a square (n, n) matrix, got shape {w.shape}{hint}")
+    if w.size and (w.min() < -1e-9 or w.max() > 1 + 1e-9):
+        raise ValueError(
+            f"weights must lie in [0, 1] (attention weights), got values from {w.min():.3g} "
+            f"to {w.max():.3g}; apply the softmax first"
+        )
+    return w
+
+
+def check_layer_size(d) -> int:
+    """``d``, the features per word of ``draw_layers``: an int ``>= 1``."""
+    __tracebackhide__ = True
+    d = as_count(d, "d")
+    if d < 1:
+        raise ValueError(f"d must be >= 1 (features per word), got {d}")
+    return d
 
 
 def _describe(x) -> str:

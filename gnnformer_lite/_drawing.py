@@ -1,8 +1,9 @@
-"""The helpers of :mod:`gnnformer_lite.viz`: argument checks, layouts, arcs, rings, cells.
+"""The helpers of :mod:`gnnformer_lite.viz`: colours, layouts, arcs, rings, cells.
 
-The public plots read top to bottom; the steps they name live here. matplotlib is
-imported inside the functions that draw (:func:`pyplot` for figures), never at
-module level: ``import gnnformer_lite`` must not load it.
+The public plots read top to bottom; the steps they name live here (their argument
+checks in ``_checks``). matplotlib is imported inside the functions that draw
+(:func:`pyplot` for figures), never at module level: ``import gnnformer_lite`` must
+not load it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import as_count, as_float_array
+from ._checks import as_count, as_float_array, check_node
 from .gnn_layers import gat_layer, init_gat_layer
 from .graphs import add_self_loops
 from .transformer_layers import init_transformer_layer, transformer_layer
@@ -31,7 +32,7 @@ ATTENTION_LW = 2.2  # line width of the strongest attention edge
 RING_LW = 2.0  # line width of the ring of the strongest attention self loop
 LABELLED_FLOOR = 0.25  # draw_attention(receiver=i): the weakest edge's opacity and width share
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
-LABEL_STYLE = {"fontsize": 7, "bbox": LABEL_BOX, "zorder": 5}  # an edge's weight, written on it
+LABEL_STYLE = {"fontsize": 8, "bbox": LABEL_BOX, "zorder": 5}  # an edge's weight, written on it
 FOOT = 0.12  # draw_graph: arcs start this far above the word line
 MID_FOOT = 0.26  # draw_attention: arcs start this far above / below the word line
 RING_LIFT = 0.12  # a self-loop ring sits this far above the arc feet
@@ -53,106 +54,7 @@ def pyplot():
     return plt
 
 
-# --------------------------------------------------------------------------- checks
-
-
-def check_words(
-    words, n: int, owner: str | None = None, *, name: str = "words", unit: str = "node"
-) -> list[str] | None:
-    """``words`` as a list of ``n`` strings, one per ``unit`` of ``owner`` (None stays None)."""
-    if words is None:
-        return None
-    if isinstance(words, str):
-        raise TypeError(f"{name} must be a sequence of strings (one per {unit}), not one string")
-    labels = [str(w) for w in words]
-    if len(labels) != n:
-        owner = owner or f"the graph, which has n={n} nodes"
-        raise ValueError(f"{name} has {len(labels)} entries but needs one per {unit} of {owner}")
-    return labels
-
-
-def check_node(node, n: int, name: str) -> int | None:
-    """``node`` as a node index ``0 <= node < n`` (None stays None)."""
-    if node is None:
-        return None
-    if isinstance(node, bool | np.bool_) or not isinstance(node, int | np.integer):
-        raise TypeError(
-            f"{name} must be a node index (an int, e.g. words.index('sat')), "
-            f"got {type(node).__name__} {node!r}"
-        )
-    if not 0 <= node < n:
-        raise ValueError(f"{name}={node} is out of range for a graph of n={n} nodes")
-    return int(node)
-
-
-def check_alpha(alpha, graph, head) -> np.ndarray:
-    """The ``(E,)`` weights of one head, after checking shapes, sign and ``head``."""
-    a = as_float_array(alpha, "alpha")
-    E = graph.num_edges
-    if a.ndim not in (1, 2) or a.shape[0] != E:
-        raise ValueError(
-            f"alpha has shape {a.shape} but the graph has {E} edges; expected (E,) = ({E},) "
-            f"or (E, H) = ({E}, H)"
-        )
-    a = a if a.ndim == 2 else a[:, None]
-    head = as_count(head, "head")
-    if head >= a.shape[1]:
-        raise ValueError(
-            f"head={head} is out of range: alpha of shape {a.shape} has H={a.shape[1]}"
-        )
-    if E and a.min() < 0:
-        raise ValueError(f"alpha must be non-negative (attention weights), min is {a.min():.3g}")
-    return a[:, head]
-
-
-def kept_edges(graph, weights: np.ndarray, top_k, receiver) -> np.ndarray:
-    """``(E,)`` bool: the edges to draw; checks ``top_k`` and ``receiver``."""
-    keep = np.ones(graph.num_edges, dtype=bool)
-    if receiver is not None:
-        keep &= graph.receivers == check_node(receiver, graph.num_nodes, "receiver")
-    if top_k is not None:
-        k = as_count(top_k, "top_k")
-        if k < 1:
-            raise ValueError(f"top_k must be >= 1 (edges kept per receiver), got {k}")
-        order = np.lexsort((-weights, graph.receivers))  # by receiver, strongest first
-        rank = np.empty(graph.num_edges, dtype=np.int64)
-        rank[order] = np.arange(graph.num_edges) - graph.indptr[graph.receivers[order]]
-        keep &= rank < k
-    return keep
-
-
-def check_matrix(values) -> np.ndarray:
-    """A 2-D float array; masked entries become NaN (blank cells), inf is refused."""
-    if np.ma.isMaskedArray(values):
-        values = np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
-    m = as_float_array(values, "values", finite=False)
-    if m.ndim != 2:
-        hint = "; pick one, e.g. values[0]" if m.ndim == 3 else ""
-        raise ValueError(f"values must be a 2-D (rows, columns) matrix, got shape {m.shape}{hint}")
-    if np.isinf(m).any():
-        raise ValueError("values contains inf; use NaN (or a masked array) for a blank cell")
-    return m
-
-
-def check_weights(weights) -> np.ndarray:
-    """An ``(n, n)`` attention matrix with values in ``[0, 1]``."""
-    w = as_float_array(weights, "weights")
-    if w.ndim != 2 or w.shape[0] != w.shape[1]:
-        hint = "; pick one head, e.g. weights[0]" if w.ndim == 3 else ""
-        raise ValueError(f"weights must be a square (n, n) matrix, got shape {w.shape}{hint}")
-    if w.size and (w.min() < -1e-9 or w.max() > 1 + 1e-9):
-        raise ValueError(
-            f"weights must lie in [0, 1] (attention weights), got values from {w.min():.3g} "
-            f"to {w.max():.3g}; apply the softmax first"
-        )
-    return w
-
-
-def check_layer_size(d) -> int:
-    d = as_count(d, "d")
-    if d < 1:
-        raise ValueError(f"d must be >= 1 (features per word), got {d}")
-    return d
+# --------------------------------------------------------------------------- colours
 
 
 def node_colors(node_color, n: int, cmap: str = "coolwarm", receiver=None) -> np.ndarray:
@@ -275,7 +177,7 @@ def draw_weights(ax, graph, labels, colors, strength, keep, values) -> Axes:
                 ax.annotate(f"{values[e]:.2f}", (x, y), **ABOVE_NODE, **LABEL_STYLE)
     if labels is not None:
         note = "arcs above: j → i with j < i (rightward);  below: j > i (leftward)"
-        ax.text(-0.5, ax.get_ylim()[0], note, fontsize=7, color="0.45", va="bottom")
+        ax.text(-0.5, ax.get_ylim()[0], note, fontsize=9, color="0.3", va="bottom")
     return ax
 
 
@@ -284,6 +186,22 @@ def edges_and_loops(graph, keep: np.ndarray) -> tuple[list, list]:
     s, r = graph.senders.tolist(), graph.receivers.tolist()
     kept = [(e, j, i) for e, (j, i) in enumerate(zip(s, r, strict=True)) if keep[e]]
     return [(e, j, i) for e, j, i in kept if j != i], [(e, i) for e, j, i in kept if j == i]
+
+
+def kept_edges(graph, weights: np.ndarray, top_k, receiver) -> np.ndarray:
+    """``(E,)`` bool: the edges to draw; checks ``top_k`` and ``receiver``."""
+    keep = np.ones(graph.num_edges, dtype=bool)
+    if receiver is not None:
+        keep &= graph.receivers == check_node(receiver, graph.num_nodes, "receiver")
+    if top_k is not None:
+        k = as_count(top_k, "top_k")
+        if k < 1:
+            raise ValueError(f"top_k must be >= 1 (edges kept per receiver), got {k}")
+        order = np.lexsort((-weights, graph.receivers))  # by receiver, strongest first
+        rank = np.empty(graph.num_edges, dtype=np.int64)
+        rank[order] = np.arange(graph.num_edges) - graph.indptr[graph.receivers[order]]
+        keep &= rank < k
+    return keep
 
 
 def edge_strength(weights: np.ndarray, keep: np.ndarray, labelled: bool) -> np.ndarray:

@@ -43,6 +43,19 @@ def sub_caches(cache: dict | None, *parts: str, layers: int = 0) -> dict:
     return c | {"layers": [None if cache is None else {} for _ in range(layers)]}
 
 
+def stack_forward(layer: Callable, layers: list, h, caches: list, **kwargs):
+    """Through a stack of attention layers, first layer first: ``(h, [weights of each layer])``.
+
+    ``layer(params, h, return_attention=True, cache=cache, **kwargs) -> (h, weights)``
+    is one layer; ``caches[k]`` is layer k's (``None`` when not caching).
+    """
+    attention = []
+    for params, cache in zip(layers, caches, strict=True):
+        h, weights = layer(params, h, return_attention=True, cache=cache, **kwargs)
+        attention.append(weights)
+    return h, attention
+
+
 def stack_backward(layer_backward: Callable, caches: list, d_out):
     """Back through a stack of layers, last layer first: ``(d_layers, d_input)``.
 

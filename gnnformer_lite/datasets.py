@@ -91,18 +91,8 @@ def agreement_vocabulary() -> list[str]:
 
     A token's id is its index in this list (see ``token_ids``).
     """
-    words = {VERB, ",", ".", "the", "that", "of"}
-    for group in (
-        SINGULAR_NOUNS,
-        PLURAL_NOUNS,
-        ADJECTIVES,
-        PREPOSITIONS,
-        TRANSITIVE_PAST,
-        INTRANSITIVE_PAST,
-        ADVERBS,
-        ENDINGS,
-    ):
-        words.update(group)
+    words = {VERB, ",", ".", "the", "that", "of", *SINGULAR_NOUNS, *PLURAL_NOUNS, *ADJECTIVES}
+    words.update(PREPOSITIONS, TRANSITIVE_PAST, INTRANSITIVE_PAST, ADVERBS, ENDINGS)
     return [PAD, *sorted(words)]
 
 
@@ -279,16 +269,15 @@ def agreement_dataset(
     max_len: int | None = None,
     p_fronted: float = 0.5,
 ) -> dict:
-    """Sentences for subject-verb agreement with 0-2 attractors, deterministic given ``seed``.
+    """``num_sentences`` sentences for subject-verb agreement with 0-2 attractors.
 
-    Each sentence draws its label (the subject's number) by a fair coin, a
+    The data are the same for the same ``seed`` (of ``np.random.default_rng``). Each
+    sentence draws its label (the subject's number) by a fair coin, a
     modifier pattern uniformly from ``MODIFIER_PATTERNS``, and a number of
     attractors uniformly from 0 up to the nouns the pattern has; a sentence
     longer than ``max_len`` words is drawn again.
 
     Args:
-        num_sentences: how many sentences.
-        seed: seed of ``np.random.default_rng``; the same seed gives the same data.
         split: ``"train"`` -- a fronted phrase with one noun in a fraction
             ``p_fronted`` of the sentences, the subject at positions 1-7; or
             ``"ood"`` -- every sentence fronts a phrase with two nouns, the subject
@@ -358,15 +347,10 @@ def karate_club() -> tuple:
 def best_connected(graph, labels) -> np.ndarray:
     """One node per class: the class member with the most incoming edges (the first on a tie).
 
-    The semi-supervised karate-club demo labels only these nodes, one per faction (the
-    leaders, Mr. Hi and the Officer, are the best-connected members of their factions).
-
-    Args:
-        graph: a ``Graph`` on ``n`` nodes.
-        labels: ``(n,)`` ints in ``[0, C)``; every class must have a member.
-
-    Returns:
-        ``(C,)`` int64 node indices, class by class.
+    ``labels: (n,)`` are ints in ``[0, C)``, one per node of ``graph``, every class with a
+    member; returns ``(C,)`` int64 node indices, class by class. The semi-supervised
+    karate-club demo labels only these nodes, one per faction (the leaders, Mr. Hi and the
+    Officer, are the best-connected members of their factions).
     """
     check_graph(graph)
     labels = np.asarray(labels)
@@ -395,15 +379,16 @@ def nearest_marked_dataset(
     num_colours: int = 4,
     extra_nodes: int = 0,
 ) -> dict:
-    r"""Path graphs with two marked nodes; the label is the colour of the nearer one.
+    r"""``num_graphs`` path graphs with two marked nodes; the label is the nearer one's colour.
 
-    For each graph: draw the distance :math:`d` uniformly from ``1..max_distance``,
-    then the size :math:`n` uniformly from :math:`d+2 .. D+2` (:math:`D` =
-    ``max_distance``), and the path :math:`0 - 1 - \dots - (n-1)`. Every node gets a
-    colour drawn uniformly from ``num_colours``. Node 0 is the **source**; nodes
-    :math:`d` and :math:`n-1` are **marked**. Node :math:`n-1` is a decoy: its colour is
-    drawn again until it differs from node :math:`d`'s. The label is node :math:`d`'s
-    colour, to be read out at node 0, exactly :math:`d` hops away.
+    The same ``seed`` (of ``np.random.default_rng``) gives the same data. For each
+    graph: draw the distance :math:`d` uniformly from ``1..max_distance``, then the
+    size :math:`n` uniformly from :math:`d+2 .. D+2` (:math:`D` = ``max_distance``),
+    and the path :math:`0 - 1 - \dots - (n-1)`. Every node gets a colour drawn
+    uniformly from ``num_colours``. Node 0 is the **source**; nodes :math:`d` and
+    :math:`n-1` are **marked**. Node :math:`n-1` is a decoy: its colour is drawn again
+    until it differs from node :math:`d`'s. The label is node :math:`d`'s colour, to be
+    read out at node 0, exactly :math:`d` hops away.
 
     Node features (one row per node, ``num_colours + 2`` columns): the one-hot
     colour, ``is_source``, ``is_marked``.
@@ -421,18 +406,15 @@ def nearest_marked_dataset(
       colours but not which is nearer: its best is exactly 1/2.
 
     Args:
-        num_graphs: how many graphs.
-        seed: seed of ``np.random.default_rng``; the same seed gives the same data.
         max_distance: :math:`D`, the largest distance (graphs have 3..D+2 nodes).
         num_colours: :math:`C >= 2`.
         extra_nodes: unmarked nodes added to each path (0: the path alone).
 
     Returns:
         a dict: ``graphs`` (list of ``path_graph(n)``, or trees with ``n + m`` nodes),
-        ``features`` (list of ``(n_b + m, C + 2)`` float arrays), and the ``(N,)``
-        int64 arrays ``labels``,
-        ``distance``, ``path_nodes`` (``n``, the nodes of the path), ``decoy`` (node ``n - 1``)
-        and ``decoy_colour``.
+        ``features`` (list of ``(n_b + m, C + 2)`` float arrays), and the ``(N,)`` int64
+        arrays ``labels``, ``distance``, ``path_nodes`` (``n``, the nodes of the path),
+        ``decoy`` (node ``n - 1``) and ``decoy_colour``.
     """
     num_graphs = as_count(num_graphs, "num_graphs")
     m = as_count(extra_nodes, "extra_nodes")
@@ -442,8 +424,8 @@ def nearest_marked_dataset(
     if C < 2:
         raise ValueError(f"num_colours must be >= 2 (the decoy needs another colour), got {C}")
     rng = np.random.default_rng(seed)
-    out: dict = {key: [] for key in ("graphs", "features", "labels", "distance", "path_nodes")}
-    out["decoy_colour"] = []
+    keys = ("graphs", "features", "labels", "distance", "path_nodes", "decoy_colour")
+    out: dict = {key: [] for key in keys}
     for _ in range(num_graphs):
         d = int(rng.integers(1, D + 1))
         n = int(rng.integers(d + 2, D + 3))
@@ -460,11 +442,7 @@ def nearest_marked_dataset(
         x[np.arange(n + m), colour] = 1.0
         x[0, C] = 1.0  # is_source
         x[[d, n - 1], C + 1] = 1.0  # is_marked
-        for key, value in zip(
-            ("graphs", "features", "labels", "distance", "path_nodes", "decoy_colour"),
-            (graph, x, colour[d], d, n, colour[n - 1]),
-            strict=True,
-        ):
+        for key, value in zip(keys, (graph, x, colour[d], d, n, colour[n - 1]), strict=True):
             out[key].append(value)
     for key in ("labels", "distance", "path_nodes", "decoy_colour"):
         out[key] = np.array(out[key], dtype=np.int64)

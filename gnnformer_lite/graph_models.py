@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import UNSET, as_count, as_flag, as_float_array, as_rng
-from ._params import layer_norm_params, stack_backward, sub_caches
+from ._params import layer_norm_params, stack_backward, stack_forward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
 from .learning import (
@@ -38,10 +38,9 @@ from .learning import (
     readout_backward,
     softmax_cross_entropy,
 )
+from .position_wise import layer_norm, layer_norm_backward
 from .transformer_layers import (
     init_transformer_layer,
-    layer_norm,
-    layer_norm_backward,
     transformer_layer,
     transformer_layer_backward,
 )
@@ -286,18 +285,10 @@ def graph_transformer(
     if pe is not None:
         h = h + linear(params["positions"], pe, cache=c["positions"])
     keys = mask[:, None, :]  # (B, 1, L): each node attends to the real nodes of its graph
-    attention = []
-    for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
-        h, weights = transformer_layer(
-            layer,
-            h,
-            num_heads=num_heads,
-            norm=norm,
-            mask=keys,
-            return_attention=True,
-            cache=c_layer,
-        )
-        attention.append(weights)
+    settings = {"num_heads": num_heads, "norm": norm}
+    h, attention = stack_forward(
+        transformer_layer, params["layers"], h, c["layers"], mask=keys, **settings
+    )
     B, L, _ = h.shape
     r = readout(h.reshape(B * L, -1), np.arange(B) * L, cache=c["readout"])  # node 0
     z = linear(params["out"], r, cache=c["out"])

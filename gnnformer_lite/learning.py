@@ -67,13 +67,9 @@ def embed(table: ArrayLike, tokens: ArrayLike, *, cache: dict | None = None) -> 
 
     .. math:: h_i = E_{t_i}
 
-    Args:
-        table: ``(vocab_size, d)`` one learned vector per token id.
-        tokens: ints in ``[0, vocab_size)``, any shape, e.g. ``(n,)`` or ``(B, L)``.
-        cache: if a dict, filled with what ``embed_backward`` needs.
-
-    Returns:
-        ``(*tokens.shape, d)``.
+    ``table: (vocab_size, d)`` holds one learned vector per token id; ``tokens`` are ints
+    in ``[0, vocab_size)`` of any shape, e.g. ``(n,)`` or ``(B, L)``; the result is
+    ``(*tokens.shape, d)``. ``cache``: if a dict, filled with what ``embed_backward`` needs.
     """
     table = as_float_array(table, "table", ndim=2)
     tok = np.asarray(tokens)
@@ -99,8 +95,7 @@ def embed_backward(cache: dict, d_out: np.ndarray) -> tuple[np.ndarray, None]:
     cache = check_cache(cache, ("tokens", "vocab_size", "d"), "embed")
     tokens = cache["tokens"]
     d_out = check_upstream(d_out, (*tokens.shape, cache["d"]), "embed")
-    d = d_out.shape[-1]
-    return segment_sum(d_out.reshape(-1, d), tokens.reshape(-1), cache["vocab_size"]), None
+    return segment_sum(d_out.reshape(-1, cache["d"]), tokens.reshape(-1), cache["vocab_size"]), None
 
 
 def readout(
@@ -111,7 +106,7 @@ def readout(
     num_graphs: int | None = None,
     cache: dict | None = None,
 ) -> np.ndarray:
-    r"""One vector per sentence (graph): pick one row each, or average each graph's rows.
+    r"""One vector per sentence (graph), ``(B, d)``: pick one row each, or average each graph's.
 
     .. math:: r_b = h_{\text{rows}[b]} \qquad\text{or}\qquad
         r_b = \frac{1}{n_b} \sum_{i \in \text{graph } b} h_i
@@ -124,9 +119,6 @@ def readout(
             returned by ``batch_graphs``; the readout is then the mean.
         num_graphs: ``B`` for ``node_graph`` (default: ``node_graph.max() + 1``).
         cache: if a dict, filled with what ``readout_backward`` needs.
-
-    Returns:
-        ``(B, d)``.
     """
     h = as_float_array(h, "h", ndim=2)
     if (rows is None) == (node_graph is None):
@@ -212,14 +204,9 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
         p_b = \operatorname{softmax}(z_b), \qquad
         \frac{\partial L}{\partial z_b} = \frac{1}{B} (p_b - \text{onehot}(y_b))
 
-    Computed with log-sum-exp, so large logits neither overflow nor give ``log(0)``.
-
-    Args:
-        logits: ``(B, C)`` one row of class scores per example.
-        labels: ``(B,)`` ints in ``[0, C)``.
-
-    Returns:
-        ``(loss, d_logits)``: a float and ``(B, C)``.
+    for ``logits: (B, C)`` (a row of class scores per example) and ``labels: (B,)``, ints
+    in ``[0, C)``; returns ``(loss, d_logits)``, a float and ``(B, C)``. Computed with
+    log-sum-exp, so large logits neither overflow nor give ``log(0)``.
     """
     z = as_float_array(logits, "logits", ndim=2)
     y = as_index_array(labels, "labels")
@@ -276,7 +263,7 @@ def gradient_check(
 ):
     r"""Compare analytic gradients with central finite differences, parameter by parameter.
 
-    For every entry :math:`\theta` of every array in ``params``:
+    For every entry :math:`\theta` of every array in ``params``, with :math:`\epsilon` = ``eps``:
 
     .. math:: g^\text{num} = \frac{f(\theta + \epsilon) - f(\theta - \epsilon)}{2 \epsilon},
         \qquad \text{error} = \max \frac{|g - g^\text{num}|}{\max(|g|,\ |g^\text{num}|,\
@@ -292,8 +279,6 @@ def gradient_check(
         params: an array or a (nested) dict of float64 arrays, e.g. ``{"layer": params,
             "h": h}`` to check the gradient of the input as well.
         grads: the analytic gradients, same structure and shapes as ``params``.
-        eps: the finite-difference step.
-        scale: gradient entries below this size are compared absolutely.
 
     Returns:
         The max error per array, a float (or a dict of floats shaped like ``params``).
@@ -414,30 +399,19 @@ def train(
     print_every: int | None = None,
     threads: int | None = 1,
 ) -> tuple[Tree, dict]:
-    """Train ``params`` with Adam: the whole loop, seeded and deterministic.
+    """Train ``params`` (not modified) with Adam: the whole loop, seeded and deterministic.
 
-    Each step draws the next ``batch_size`` example indices of a shuffled epoch
-    (``np.random.default_rng(seed)``, reshuffled every epoch; ``None`` = the whole
-    set in order every step), calls ``loss_fn(params, idx) -> (loss, accuracy,
-    grads)``, and takes one Adam step at ``warmup_schedule(step, warmup, lr,
-    total_steps)``.
+    Each of the ``steps`` Adam steps calls ``loss_fn(params, idx) -> (loss, accuracy,
+    grads)`` on the next ``batch_size`` indices of a shuffled epoch of the
+    ``num_examples`` examples (``np.random.default_rng(seed)``, reshuffled every epoch;
+    ``batch_size=None``: the whole set in order, every step), then updates ``params``
+    (decay rates ``betas``) at the rate ``warmup_schedule(step, warmup, lr, total_steps)``.
 
     Progress goes into the returned history, never to stderr; with ``print_every=k``
-    it also prints one line every k steps (and at the last step) with the loss and
-    accuracy rounded to 3 decimals -- nothing that depends on timing, so the output
-    of a notebook cell stays the same from run to run.
-
-    Args:
-        loss_fn: ``(params, idx) -> (loss, accuracy, grads)`` on the examples ``idx``.
-        params: the initial parameters (not modified).
-        num_examples: the size of the training set.
-        steps: the number of Adam steps.
-        batch_size: examples per step; ``None`` for full-batch training.
-        lr, warmup, total_steps: the learning-rate schedule (``warmup_schedule``).
-        betas: Adam's decay rates.
-        seed: seeds the shuffling.
-        print_every: print a progress line every this many steps (``None``: silent).
-        threads: BLAS threads during training (``blas_threads``); ``None`` leaves BLAS alone.
+    (``None``: silent) it also prints one line every k steps (and at the last step)
+    with the loss and accuracy rounded to 3 decimals -- nothing that depends on timing,
+    so the output of a notebook cell stays the same from run to run. ``threads``: BLAS
+    threads during training (``blas_threads``); ``None`` leaves BLAS alone.
 
     Returns:
         ``(params, history)`` with ``history = {"step", "lr", "loss", "accuracy"}``,

@@ -77,13 +77,13 @@ def _use_png_inline() -> None:
     set_matplotlib_formats("png")
 
 
-def show_error(make: Callable[[], object], label: str | None = None) -> Exception | None:
+def show_error(make: Callable[[], object], label: str | None = None) -> None:
     """Run ``make()`` and print the error it raises, instead of a traceback.
 
     For the cells that show what a mistake does: wrap the wrong call in a ``lambda``,
     so that it runs here, inside the ``try``, and not before::
 
-        >>> error = gl.show_error(lambda: gl.dependency_graph([-1, 2, -1]), "two roots")
+        >>> gl.show_error(lambda: gl.dependency_graph([-1, 2, -1]), "two roots")
         two roots:
             ValueError: heads must have exactly one root (-1), found 2: [0 2]
 
@@ -98,9 +98,7 @@ def show_error(make: Callable[[], object], label: str | None = None) -> Exceptio
             binds the loop's current values).
         label: what is being tried, printed on its own line before the error; or None.
 
-    Returns:
-        The exception caught, or None if ``make()`` succeeded. (Jupyter shows the value
-        of a cell's last line: end that line with ``;`` to show only the printed error.)
+    It returns nothing, so that a cell ending in a call shows only the printed lines.
     """
     if not callable(make):
         hint = "; the label comes second" if isinstance(make, str) else ""
@@ -113,6 +111,5 @@ def show_error(make: Callable[[], object], label: str | None = None) -> Exceptio
     except (ValueError, TypeError) as error:
         message = f"{type(error).__name__}: {error}"
         print(message if label is None else f"{label}:\n    {message}")
-        return error
+        return
     print("no error" if label is None else f"{label}: no error")
-    return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import UNSET, as_count, as_flag, as_index_array, as_rng, check_range, setting
-from ._params import stack_backward, sub_caches
+from ._params import stack_backward, stack_forward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs
 from .learning import (
@@ -197,18 +197,10 @@ def sentence_transformer(
     if positions:
         h = h + sinusoidal_encoding(L, h.shape[-1])
     keys = mask[:, None, :]  # (B, 1, L): every query may attend to the real words
-    attention = []
-    for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
-        h, weights = transformer_layer(
-            layer,
-            h,
-            num_heads=num_heads,
-            norm=norm,
-            mask=keys,
-            return_attention=True,
-            cache=c_layer,
-        )
-        attention.append(weights)
+    settings = {"num_heads": num_heads, "norm": norm}
+    h, attention = stack_forward(
+        transformer_layer, params["layers"], h, c["layers"], mask=keys, **settings
+    )
     r = readout(h.reshape(B * L, -1), np.arange(B) * L + rows, cache=c["readout"])
     z = linear(params["out"], r, cache=c["out"])
     if cache is not None:

@@ -1,4 +1,4 @@
-r"""The Transformer's layer as pure functions: multi-head attention, LayerNorm, feed-forward.
+r"""The Transformer's layer as pure functions: multi-head attention and the layer itself.
 
 A Transformer layer is two residual sub-layers, each one equation:
 
@@ -7,7 +7,8 @@ A Transformer layer is two residual sub-layers, each one equation:
 
 with a LayerNorm after each sum (post-LN, the original Transformer) or before each
 sub-layer (pre-LN). Multi-head attention is the GAT of ``gnn_layers`` with a
-dot-product score on the complete graph (or on any graph you give it).
+dot-product score on the complete graph (or on any graph you give it); LayerNorm and
+the feed-forward net act on each word on its own (``position_wise``).
 
 Conventions as in ``gnn_layers``: ``layer(params, h, graph)``, params a dict of
 arrays from ``init_*`` plus the settings it recorded (``num_heads``, ``norm``),
@@ -24,7 +25,6 @@ from ._checks import (
     UNSET,
     as_count,
     as_features,
-    as_float_array,
     as_rng,
     check_cache,
     check_params,
@@ -39,16 +39,12 @@ from .attention import (
     scaled_dot_product_attention,
     scaled_dot_product_attention_backward,
 )
-from .gnn_layers import relu
 from .graphs import Graph, check_graph
+from .position_wise import feed_forward, feed_forward_backward, layer_norm, layer_norm_backward
 
 __all__ = [
-    "feed_forward",
-    "feed_forward_backward",
     "init_multi_head_attention",
     "init_transformer_layer",
-    "layer_norm",
-    "layer_norm_backward",
     "multi_head_attention",
     "multi_head_attention_backward",
     "transformer_layer",
@@ -173,106 +169,6 @@ def multi_head_attention_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, 
         d_params[f"W_{x}"], d_params[f"b_{x}"] = h.reshape(flat).T @ d_x, d_x.sum(axis=0)
         d_h += (d_x @ params[f"W_{x}"].T).reshape(h.shape)
     return {key: d_params[key] for key in params if not is_setting(params[key])}, d_h
-
-
-# --- LayerNorm and the feed-forward net ------------------------------------------------
-
-
-def layer_norm(
-    x: ArrayLike,
-    gamma: ArrayLike,
-    beta: ArrayLike,
-    eps: float = 1e-5,
-    *,
-    cache: dict | None = None,
-) -> np.ndarray:
-    r"""Layer normalisation over the last axis (each word normalised on its own).
-
-    .. math:: \operatorname{LN}(x) = \gamma \odot \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
-
-    with :math:`\mu, \sigma^2` the mean and (biased) variance of :math:`x`'s last
-    axis. ``x: (..., d)``, ``gamma, beta: (d,)``. ``cache``: if a dict, filled with
-    what ``layer_norm_backward`` needs.
-    """
-    x, gamma, beta = _check_layer_norm(x, gamma, beta)
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    if cache is not None:
-        cache.update(x=x, mu=mu, var=var, gamma=gamma, eps=eps)
-    return gamma * (x - mu) / np.sqrt(var + eps) + beta
-
-
-def layer_norm_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]:
-    r"""Gradients of ``layer_norm``: ``({"gamma": d_gamma, "beta": d_beta}, d_x)``.
-
-    With :math:`\hat x = (x - \mu) / \sqrt{\sigma^2 + \epsilon}` and
-    :math:`G = \partial L / \partial\, \text{LN}(x)`, per word (means over the last axis):
-
-    .. math::
-        \frac{\partial L}{\partial \gamma} = \sum G \odot \hat x, \quad
-        \frac{\partial L}{\partial \beta} = \sum G, \quad
-        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2 + \epsilon}}
-            \Big(g - \operatorname{mean}(g) - \hat x \operatorname{mean}(g \odot \hat x)\Big),
-        \quad g = \gamma \odot G
-
-    (the two means are what the normalisation takes away: a shift of :math:`x` and a
-    change of its scale do not change :math:`\hat x`).
-    """
-    cache = check_cache(cache, ("x", "mu", "var", "gamma", "eps"), "layer_norm")
-    x, gamma = cache["x"], cache["gamma"]
-    G = check_upstream(d_out, x.shape, "layer_norm")
-    rstd = 1 / np.sqrt(cache["var"] + cache["eps"])
-    xhat = (x - cache["mu"]) * rstd
-    g = gamma * G
-    d_x = rstd * (
-        g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True)
-    )
-    words = tuple(range(x.ndim - 1))  # sum over every axis but the features
-    return {"gamma": (G * xhat).sum(axis=words), "beta": G.sum(axis=words)}, d_x
-
-
-def feed_forward(params: Params, x: ArrayLike, *, cache: dict | None = None) -> np.ndarray:
-    r"""Position-wise feed-forward net, applied to each word on its own.
-
-    .. math:: \operatorname{FFN}(x) = \max(0,\ x W_1 + b_1)\, W_2 + b_2
-
-    ``params``: ``W1 (d_model, d_ff)``, ``b1 (d_ff,)``, ``W2 (d_ff, d_model)``,
-    ``b2 (d_model,)``; ``x: (..., d_model)``. ``cache``: if a dict, filled with what
-    ``feed_forward_backward`` needs.
-    """
-    x, W1, b1, W2, b2 = _check_feed_forward(params, x)
-    hidden = relu(x @ W1 + b1)
-    if cache is not None:
-        cache.update(params=params, x=x, hidden=hidden)
-    return hidden @ W2 + b2
-
-
-def feed_forward_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]:
-    r"""Gradients of ``feed_forward``: ``(d_params, d_x)``.
-
-    With :math:`r = \max(0, x W_1 + b_1)` and :math:`G = \partial L / \partial\,
-    \text{FFN}(x)`, summing over the words:
-
-    .. math::
-        \frac{\partial L}{\partial W_2} = r^\top G, \quad
-        \frac{\partial L}{\partial b_2} = \textstyle\sum G, \quad
-        \delta = G W_2^\top \odot [r > 0], \quad
-        \frac{\partial L}{\partial W_1} = x^\top \delta, \quad
-        \frac{\partial L}{\partial b_1} = \textstyle\sum \delta, \quad
-        \frac{\partial L}{\partial x} = \delta W_1^\top.
-    """
-    cache = check_cache(cache, ("params", "x", "hidden"), "feed_forward")
-    params, x, hidden = cache["params"], cache["x"], cache["hidden"]
-    G = check_upstream(d_out, x.shape[:-1] + (params["W2"].shape[1],), "feed_forward")
-    delta = (G @ params["W2"].T) * (hidden > 0)  # through the ReLU
-    rows = (-1, x.shape[-1])  # every word of every sentence is one row
-    d_params = {
-        "W1": x.reshape(rows).T @ delta.reshape(-1, delta.shape[-1]),
-        "b1": delta.reshape(-1, delta.shape[-1]).sum(axis=0),
-        "W2": hidden.reshape(-1, hidden.shape[-1]).T @ G.reshape(-1, G.shape[-1]),
-        "b2": G.reshape(-1, G.shape[-1]).sum(axis=0),
-    }
-    return d_params, delta @ params["W1"].T
 
 
 # --- the Transformer layer --------------------------------------------------------------
@@ -467,40 +363,6 @@ def _head_dim(d_model: int, num_heads: int) -> int:
             f"(each head gets d_head = d_model / num_heads features)"
         )
     return d_model // num_heads
-
-
-def _check_layer_norm(x, gamma, beta):
-    __tracebackhide__ = True
-    x = as_float_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (..., d)")
-    d = x.shape[-1]
-    gamma = as_float_array(gamma, "gamma")
-    beta = as_float_array(beta, "beta")
-    for name, p in (("gamma", gamma), ("beta", beta)):
-        if p.shape != (d,):
-            raise ValueError(f"{name} has shape {p.shape} but x has d={d}; expected ({d},)")
-    return x, gamma.astype(x.dtype, copy=False), beta.astype(x.dtype, copy=False)
-
-
-def _check_feed_forward(params, x):
-    __tracebackhide__ = True
-    if not isinstance(params, dict):
-        raise TypeError(
-            f"params must be a dict of arrays (W1, b1, W2, b2), got {type(params).__name__}. "
-            f"The order is feed_forward(params, x)"
-        )
-    x = as_float_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (..., d_model)")
-    d_model = x.shape[-1]
-    d_ff = get_param(params, "W1", None, x.dtype, "(d_model, d_ff)").shape[1]
-    ctx = f"x has d_model={d_model} (and W1 has d_ff={d_ff})"
-    W1 = get_param(params, "W1", (d_model, d_ff), x.dtype, ctx)
-    b1 = get_param(params, "b1", (d_ff,), x.dtype, ctx)
-    W2 = get_param(params, "W2", (d_ff, d_model), x.dtype, ctx)
-    b2 = get_param(params, "b2", (d_model,), x.dtype, ctx)
-    return x, W1, b1, W2, b2
 
 
 def _check_multi_head_attention(params, h, graph, num_heads, mask=None):

@@ -42,16 +42,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._drawing import (
-    EDGE_COLOR,
-    FAINT_COLOR,
-    annotate_cells,
+from ._checks import (
+    as_float_array,
     check_alpha,
     check_layer_size,
     check_matrix,
     check_node,
     check_weights,
     check_words,
+)
+from ._drawing import (
+    EDGE_COLOR,
+    FAINT_COLOR,
+    annotate_cells,
     color_limits,
     draw_structure,
     draw_weights,
@@ -72,7 +75,7 @@ if TYPE_CHECKING:
 
     from .graphs import Graph
 
-__all__ = ["attention_heatmap", "draw_attention", "draw_graph", "draw_layers", "heatmap"]
+__all__ = ["attention_heatmap", "draw_attention", "draw_graph", "draw_layers", "heatmap", "pca_2d"]
 
 
 def draw_graph(
@@ -174,7 +177,7 @@ def draw_attention(
         The Axes.
     """
     check_graph(graph)
-    weights = check_alpha(alpha, graph, head)
+    weights = check_alpha(alpha, graph.num_edges, head)
     labels = check_words(words, graph.num_nodes)
     keep = kept_edges(graph, weights, top_k, receiver)
     strength = edge_strength(weights, keep, labelled=receiver is not None)  # (E,) in [0, 1]
@@ -377,3 +380,26 @@ def draw_layers(
         complete, weights, words, ax=axes[2], top_k=k, receiver=target, title=transformer_title
     )
     return axes
+
+
+def pca_2d(z: ArrayLike) -> tuple[np.ndarray, float]:
+    r"""Rows of ``z`` projected on their two main directions, to draw them in the plane.
+
+    .. math:: z_c = z - \bar z, \quad z_c = U S V^\top, \quad xy = z_c\, V_{:, :2}
+
+    Args:
+        z: ``(n, d)`` one row per node (``d >= 1``).
+
+    Returns:
+        ``(xy, explained)``: ``xy: (n, 2)`` (a zero column when ``d = 1``) and the
+        share of the variance the two directions hold (1.0 when there is none).
+    """
+    z = as_float_array(z, "z")
+    if z.ndim != 2 or z.shape[1] < 1:
+        raise ValueError(f"z must be (n, d) with d >= 1, got shape {z.shape}")
+    zc = z - z.mean(axis=0)
+    _, s, vt = np.linalg.svd(zc, full_matrices=False)
+    xy = np.zeros((len(z), 2))
+    xy[:, : min(2, vt.shape[0])] = zc @ vt[:2].T
+    total = (s**2).sum()
+    return xy, float((s[:2] ** 2).sum() / total) if total > 0 else 1.0

@@ -9,8 +9,12 @@ script lays out a Sphinx source tree in ``docs/_build/src`` (git-ignored, rebuil
 scratch every time) and runs Sphinx with the configuration in ``docs/site/conf.py``:
 
 * ``index.md``  -- the landing page. Its course map is the table of README.md's
-  "## The course" section, copied row for row, so the site and the README cannot disagree;
-* ``notebooks/*.ipynb`` -- every notebook, in file-name order (prev/next navigation);
+  "## The course" section, copied row for row, so the site and the README cannot disagree
+  (links to ``practice/*.ipynb`` in it become download links);
+* ``notebooks/*.ipynb`` -- every notebook, in file-name order (prev/next navigation); a
+  notebook with a practice notebook gets a box linking it;
+* ``practice.md`` -- the practice notebooks ``practice/*.ipynb`` (whichever exist), each a
+  download (copied into the site, never rendered as a page: they have no outputs);
 * ``docs/*.md`` -- whatever pages exist there (the notation, the reading-group guide);
 * ``api/*.rst`` -- one page per public module of ``gnnformer_lite``, from the docstrings.
 
@@ -20,6 +24,8 @@ Sphinx runs with ``-W``: a warning (a broken link, a bad docstring) fails the bu
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import re
 import shutil
 import subprocess
@@ -73,6 +79,11 @@ def notebook_docs() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
+def practice_docs() -> list[Path]:
+    """The practice notebooks ``practice/NN_name.ipynb`` (``make practice`` writes them)."""
+    return sorted((ROOT / "practice").glob("*.ipynb"))
+
+
 def extra_docs() -> list[Path]:
     return sorted((ROOT / "docs").glob("*.md"))
 
@@ -88,7 +99,131 @@ def site_links(text: str) -> str:
     return re.sub(r"\]\(\.\./README\.md(#[^)]*)?\)", lambda m: f"](../index.md{m[1] or ''})", text)
 
 
-def index_page(readme: str) -> str:
+PRACTICE_LINK = re.compile(r"\]\((?:\./)?(practice/[^)\s]+\.ipynb)\)")
+
+
+def practice_links(text: str) -> str:
+    """Make links to ``practice/*.ipynb`` download links (MyST's ``path:``): the file is copied
+    into the site, instead of being looked up as a page."""
+    return PRACTICE_LINK.sub(r"](path:\1)", text)
+
+
+def notebook_title(path: Path) -> str:
+    """A notebook's title: its first heading, up to a colon ("03 · Graph attention")."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            match = re.search(r"^#+ (.+)$", "".join(cell["source"]), flags=re.MULTILINE)
+            if match:
+                return match.group(1).removeprefix("Practice · ").split(": ")[0].strip()
+    return path.stem
+
+
+def blanks(path: Path) -> list[str]:
+    """The functions a practice notebook leaves to write: those that raise NotImplementedError."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "NotImplementedError" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # IPython syntax (%magic): not a blank's cell
+            continue
+        for node in ast.walk(tree):
+            raises = isinstance(node, ast.FunctionDef) and any(
+                isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n)
+                for n in ast.walk(node)
+            )
+            if raises:
+                found.append(node.name)
+    return found
+
+
+def practice_binder(binder: str | None, name: str) -> str | None:
+    """The Binder link that opens ``practice/name`` instead of the README's notebook."""
+    if not binder:
+        return None
+    target = f"urlpath=lab/tree/practice/{name}"
+    if "urlpath=" in binder:
+        return re.sub(r"urlpath=[^&#]*", target, binder)
+    return f"{binder}{'&' if '?' in binder else '?'}{target}"
+
+
+PRACTICE_HOWTO = "Fill in the blanks, run `make practice-test`: the checks name the likely mistake."
+
+
+def practice_page(readme: str, paths: list[Path]) -> str:
+    """The page that lists the practice notebooks, each with a download link."""
+    binder = binder_url(readme)
+    rows = []
+    for path in paths:
+        course = ROOT / "notebooks" / path.name
+        title = notebook_title(course if course.exists() else path)
+        if course.exists():
+            title = f"[{title}](notebooks/{path.name})"
+        download = f"[`{path.name}`](path:practice/{path.name})"
+        link = practice_binder(binder, path.name)
+        if link:
+            download += f" · [on Binder]({link})"
+        names = ", ".join(f"`{name}`" for name in blanks(path)) or "—"
+        rows.append(f"| {title} | {download} | {names} |")
+    return "\n".join(
+        [
+            "# Practice notebooks",
+            "",
+            "A practice notebook is a course notebook whose central *by hand* functions are",
+            "left for you to write: each one's body says what to write and its equation.",
+            PRACTICE_HOWTO,
+            "",
+            "| course notebook | practice notebook | you write |",
+            "| --- | --- | --- |",
+            *rows,
+            "",
+            "**How to use one.** A clone of the repository has them all in `practice/` (put a",
+            "downloaded one there too: its checks come with `gnnformer_lite`). Open it in",
+            "JupyterLab, write a function, run its cell and the check below it: one line when",
+            "your function agrees with `gnnformer_lite`, else the likely mistake (softmax over",
+            "senders, no max subtracted, ...) with the smallest input that shows it.",
+            "`make practice-test` runs them all (`make practice-test",
+            "PRACTICE=practice/NN_name.ipynb` for one) and ends with one line per blank: right,",
+            "wrong or not written yet. The solutions are the course notebook's cells of the",
+            "same name.",
+            "",
+        ]
+    )
+
+
+def practice_box(path: Path) -> str:
+    """Markdown added to a course notebook's first cell (in the site only): its practice."""
+    names = blanks(path)
+    what = ", ".join(f"`{n}`" for n in names) if names else "this notebook's equations"
+    return "\n".join(
+        [
+            "",
+            "",
+            "```{admonition} Practice notebook",
+            ":class: tip",
+            "",
+            f"Write {what} yourself: download [`{path.name}`](path:../practice/{path.name}).",
+            f"{PRACTICE_HOWTO} All of them: [practice notebooks](../practice.md).",
+            "```",
+        ]
+    )
+
+
+def with_practice_box(notebook: Path, practice: Path) -> str:
+    """The notebook's JSON with :func:`practice_box` appended to its first markdown cell."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    source = "".join(cell["source"]).rstrip("\n") + practice_box(practice)
+    cell["source"] = source.splitlines(keepends=True)
+    return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
+
+
+def index_page(readme: str, practice: list[Path] | None = None) -> str:
+    practice = practice_docs() if practice is None else practice
     extra = [f"docs/{p.stem}" for p in extra_docs()]
     binder = binder_url(readme)
     parts = [
@@ -100,10 +235,14 @@ def index_page(readme: str) -> str:
         "exercise answers folded away, and the reference of the `gnnformer_lite` package.",
         "To run and change the cells, open the notebooks in JupyterLab (`make lab`)"
         + (f", or [on Binder]({binder}) with nothing to install." if binder else "."),
+        *(
+            ["To write the equations yourself: the [practice notebooks](practice.md)."]
+            * bool(practice)
+        ),
         "",
         "## The course",
         "",
-        *course_table(readme),
+        *(practice_links(row) for row in course_table(readme)),
         "",
         "```{toctree}",
         ":caption: The course",
@@ -111,6 +250,7 @@ def index_page(readme: str) -> str:
         ":glob:",
         "",
         "notebooks/*",
+        *(["practice"] if practice else []),
         "```",
         "",
         "```{toctree}",
@@ -155,13 +295,28 @@ def api_pages() -> dict[str, str]:
 def assemble(src: Path) -> None:
     """Write the Sphinx source tree into ``src`` (removed first)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = PRACTICE_LINK.findall("\n".join(course_table(readme)))
+    missing = [name for name in linked if not (ROOT / name).is_file()]
+    if missing:
+        raise ValueError(f"README.md's course table links {missing}: no such file (make practice)")
     if src.exists():
         shutil.rmtree(src)
     (src / "notebooks").mkdir(parents=True)
     (src / "api").mkdir()
-    (src / "index.md").write_text(index_page(readme), encoding="utf-8")
+    practice = practice_docs()
+    (src / "index.md").write_text(index_page(readme, practice), encoding="utf-8")
+    practice_of = {p.name: p for p in practice}
     for path in notebook_docs():
-        shutil.copy2(path, src / "notebooks" / path.name)
+        if path.name in practice_of:
+            text = with_practice_box(path, practice_of[path.name])
+            (src / "notebooks" / path.name).write_text(text, encoding="utf-8")
+        else:
+            shutil.copy2(path, src / "notebooks" / path.name)
+    if practice:  # downloads only: conf.py excludes practice/ from the pages
+        (src / "practice").mkdir()
+        for path in practice:
+            shutil.copy2(path, src / "practice" / path.name)
+        (src / "practice.md").write_text(practice_page(readme, practice), encoding="utf-8")
     if extra_docs():
         (src / "docs").mkdir()
         for path in extra_docs():

@@ -49,13 +49,19 @@ def blanks_in(source: str) -> list[tuple[str, int, int, int]]:
             continue
         if not lines[node.lineno - 2].startswith(MARKER):
             continue
-        body = node.body
-        has_doc = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-        first = (body[1] if has_doc and len(body) > 1 else body[0]).lineno - 1
-        if has_doc and len(body) == 1:
+        first = body_start(node)
+        if first > node.end_lineno - 1:
             raise ValueError(f"{node.name}: a blank needs a body after its docstring")
         found.append((node.name, node.lineno - 2, first, node.end_lineno - 1))
     return found
+
+
+def body_start(node: ast.FunctionDef) -> int:
+    """The 0-based line after a blank's docstring: where its body, comments included, starts."""
+    first = node.body[0]
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+        raise ValueError(f"{node.name}: a blank needs a docstring (what the function returns)")
+    return first.end_lineno
 
 
 def stub(function: str, blank: dict, section: str, practice_name: str, indent: str) -> list[str]:
@@ -115,12 +121,13 @@ def make_practice(nb, practice_name: str, registry: dict) -> tuple[object, list[
             for function, marker, first, last in reversed(found):
                 if function not in registry:
                     raise KeyError(f"{function} is marked as a blank but not in practice.BLANKS")
-                indent = re.match(r"\s*", lines[first]).group(0)
+                body = [line for line in lines[first : last + 1] if line.strip()]
+                indent = re.match(r"\s*", body[0]).group(0)  # the body's own indent
                 lines[first : last + 1] = stub(
                     function, registry[function], title, practice_name, indent
                 )
                 lines[marker] = STUB_MARKER
-                names.insert(0, function)
+            names += [function for function, *_ in found]
             if found:
                 cell.source = "\n".join(lines)
     if not names:
@@ -173,11 +180,7 @@ def restore_solutions(practice_nb, course_nb):
         for node in reversed(tree.body):
             if isinstance(node, ast.FunctionDef) and node.name in solutions:
                 marker_line, body = solutions[node.name]
-                doc = isinstance(node.body[0], ast.Expr) and isinstance(
-                    node.body[0].value, ast.Constant
-                )
-                first = (node.body[1] if doc else node.body[0]).lineno - 1
-                lines[first : node.end_lineno] = body
+                lines[body_start(node) : node.end_lineno] = body
                 lines[node.lineno - 2] = marker_line
         cell.source = "\n".join(lines)
     return out

@@ -1,5 +1,5 @@
-"""Shared test helpers: the hypothesis profile, a random-graph strategy, and
-reference implementations written as plain Python loops.
+"""Shared test helpers: the hypothesis profile, random graphs and features, the
+gradient checks of every backward, and reference implementations as plain Python loops.
 
 The references are deliberately naive (one query, one edge, one head at a
 time) and share no code with ``gnnformer_lite``'s vectorised kernels, so an
@@ -19,16 +19,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gnnformer_lite as gl
-from gnnformer_lite._params import tree_map
+from gnnformer_lite._params import is_setting, tree_map
 
 # Reproducible by default: the same examples on every run and every machine.
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=50)
 settings.register_profile("dev", deadline=None, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+NORMS = ["post", "pre", None]  # the LayerNorm placements of a Transformer layer
 
 
 # --- the reference tests against PyTorch / PyG (tests/test_torch_*.py) -------------
@@ -39,6 +41,9 @@ REFERENCE_SKIP = (
 )
 # Set by `make test-reference`: there a missing torch, or any skip in a reference test, fails.
 REQUIRE_TORCH = os.environ.get("GNNFORMER_REQUIRE_TORCH", "") not in ("", "0")
+# The reference tests are `make test-reference`'s (which sets GNNFORMER_REQUIRE_TORCH=1), not
+# `make test`'s: with torch installed into .venv they would otherwise add ~15 s to every run.
+collect_ignore_glob = [] if REQUIRE_TORCH else ["test_torch_*.py"]
 
 
 def import_reference(name: str):
@@ -115,6 +120,48 @@ def edge_list(graph: gl.Graph) -> list[tuple[int, int]]:
     return list(zip(graph.senders.tolist(), graph.receivers.tolist(), strict=True))
 
 
+def graph_with_isolated_node(seed: int, n: int = 6, p: float = 0.4) -> gl.Graph:
+    """A random graph (some self loops) whose last node has no edge at all."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n, n)) < p
+    mask[-1, :] = mask[:, -1] = False
+    r, s = np.nonzero(mask)
+    return gl.Graph(s, r, n)
+
+
+def relabel(graph: gl.Graph, perm: np.ndarray) -> gl.Graph:
+    """The graph on the permuted nodes: new node k is old node perm[k]."""
+    inv = np.argsort(perm)
+    return gl.Graph(inv[graph.senders], inv[graph.receivers], graph.num_nodes)
+
+
+def features(seed: int, n: int, d: int, dtype=np.float64) -> np.ndarray:
+    """``(n, d)`` standard normal features from ``default_rng(seed)``."""
+    return np.random.default_rng(seed).normal(size=(n, d)).astype(dtype)
+
+
+def with_nan(x: np.ndarray, value=np.nan) -> np.ndarray:
+    """A copy of ``x`` (6 entries or more) with ``value`` in its sixth entry."""
+    x = x.copy()
+    x.flat[5] = value
+    return x
+
+
+BACKWARD_GRAPHS = {  # what message passing must get right: the ``graph`` fixture
+    # a self loop 0 -> 0, node 3 only sends, node 5 has no edge at all: 3 and 5 hear nobody
+    "isolated nodes": gl.Graph([0, 2, 3, 1, 4, 0, 3, 2], [0, 0, 1, 2, 2, 4, 4, 1], 6),
+    "no edges": gl.Graph([], [], 6),
+    "complete": gl.complete_graph(6),
+    "path": gl.path_graph(6),
+}
+
+
+@pytest.fixture(params=sorted(BACKWARD_GRAPHS))
+def graph(request) -> gl.Graph:
+    """Each of ``BACKWARD_GRAPHS`` in turn (a test file may define a ``graph`` of its own)."""
+    return BACKWARD_GRAPHS[request.param]
+
+
 # --- no silent numerical trouble -------------------------------------------------
 
 
@@ -165,6 +212,161 @@ def call_without_mutation(fn, *args, **kwargs):
     return result
 
 
+# --- parameter trees and gradients --------------------------------------------------
+
+TOL = 1e-6  # the largest error gradient_check may report for a correct backward (float64)
+
+
+def flat(tree, path: str = "") -> list[tuple[str, object]]:
+    """``[(path, leaf)]`` of nested dicts and lists, leaves of any type (settings too)."""
+    if isinstance(tree, dict):
+        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
+    if isinstance(tree, list):
+        return [leaf for k, value in enumerate(tree) for leaf in flat(value, f"{path}/{k}")]
+    return [(path, tree)]
+
+
+def without(params: dict, *keys: str) -> dict:
+    """A copy of the dict ``params`` without ``keys`` (hand-made params, a missing part)."""
+    return {key: value for key, value in params.items() if key not in keys}
+
+
+def assert_grads_like(grads, params) -> None:
+    """``grads`` has exactly the arrays of ``params`` (no settings), the same shapes."""
+    if isinstance(params, dict):
+        arrays = {key for key, value in params.items() if not is_setting(value)}
+        assert isinstance(grads, dict) and set(grads) == arrays, (sorted(grads), sorted(arrays))
+        for key in arrays:
+            assert_grads_like(grads[key], params[key])
+    elif isinstance(params, list):
+        assert isinstance(grads, list) and len(grads) == len(params)
+        for g, p in zip(grads, params, strict=True):
+            assert_grads_like(g, p)
+    else:
+        assert isinstance(grads, np.ndarray) and grads.shape == np.shape(params)
+
+
+def assert_gradients(loss, params, grads) -> None:
+    """``grads`` against central differences of ``loss``, every entry of every array."""
+    assert_grads_like(grads, params)
+    errors = gl.gradient_check(loss, params, grads)
+    arrays = [path for path, leaf in flat(params) if not is_setting(leaf)]
+    assert [path for path, _ in flat(errors)] == arrays  # one error per array, settings skipped
+    bad = {path: err for path, err in flat(errors) if not err < TOL}
+    assert not bad, f"gradient check failed: {bad}"
+
+
+def assert_loss_gradients(scores, labels, params, grads) -> None:
+    """``grads`` of a model's loss, the cross-entropy of ``scores(params)`` against ``labels``.
+
+    The finite differences run the forward alone (a ``*_loss`` would run the backward too,
+    at each of the two evaluations per parameter entry).
+    """
+    assert_gradients(lambda p: gl.softmax_cross_entropy(scores(p), labels)[0], params, grads)
+
+
+def check_backward(forward, backward, params, x, seed: int = 0, rows=None) -> None:
+    """``forward(params, x, cache) -> out`` and ``backward(cache, d_out) -> (d_params, d_x)``:
+    both against central differences of ``sum(out * R)`` for a random ``R``.
+
+    ``rows``: a boolean mask of the output rows the loss reads (padding is not read).
+    """
+    cache = {}
+    out = forward(params, x, cache)
+    np.testing.assert_array_equal(out, forward(params, x, None))  # caching changes nothing
+    R = np.random.default_rng(seed).normal(size=out.shape)
+    if rows is not None:
+        R = R * rows[..., None]
+    d_params, d_x = backward(cache, R)
+    assert d_x.shape == np.shape(x)
+    assert_gradients(
+        lambda t: float((forward(t["params"], t["x"], None) * R).sum()),
+        {"params": params, "x": x},
+        {"params": d_params, "x": d_x},
+    )
+
+
+def assert_glorot(w: np.ndarray, d_in: int, d_out: int) -> None:
+    """``w`` looks drawn from Glorot's ``U(-l, l)``, ``l = sqrt(6 / (d_in + d_out))``."""
+    limit = math.sqrt(6 / (d_in + d_out))
+    assert np.abs(w).max() <= limit
+    assert np.abs(w).max() > 0.8 * limit  # really spread over (-l, l), not a narrow init
+    assert abs(w.var() - limit**2 / 3) < 0.25 * limit**2 / 3
+
+
+# --- what every layer and model does --------------------------------------------------
+
+
+def layer_tests(layers: dict, make_params):
+    """The tests every graph layer passes: ``layers[name](params, h, graph)`` on ``d = 4``
+    features, with ``params = make_params(seed, dtype=...)``.
+
+    ``test_permutation_equivariance, test_float32_in_float32_out = layer_tests(LAYERS,
+    all_params)`` in a test file: relabelling the nodes (of any graph) permutes the output
+    rows, and float32 features give float32 outputs close to float64's.
+    """
+
+    @pytest.mark.parametrize("layer", sorted(layers))
+    @given(g=graphs(min_nodes=1), seed=st.integers(0, 2**32 - 1))
+    @settings(max_examples=15)
+    def test_permutation_equivariance(layer, g, seed):
+        fn, params = layers[layer], make_params(seed)
+        h = features(seed, g.num_nodes, 4)
+        perm = np.random.default_rng(seed).permutation(g.num_nodes)
+        out = fn(params, h, g)
+        np.testing.assert_allclose(fn(params, h[perm], relabel(g, perm)), out[perm], atol=1e-12)
+
+    @pytest.mark.parametrize("layer", sorted(layers))
+    @pytest.mark.parametrize("params_dtype", [np.float32, np.float64])
+    def test_float32_in_float32_out(layer, params_dtype):
+        g = gl.add_self_loops(random_graph(np.random.default_rng(0), 5))
+        params = make_params(0, dtype=params_dtype)
+        h32 = features(0, 5, 4, np.float32)
+        out32 = call_without_mutation(layers[layer], params, h32, g)
+        assert out32.dtype == np.float32
+        out64 = layers[layer](params, h32.astype(np.float64), g)
+        assert out64.dtype == np.float64
+        np.testing.assert_allclose(out32, out64, rtol=1e-4, atol=1e-4)
+
+    return test_permutation_equivariance, test_float32_in_float32_out
+
+
+def conflicting_settings(norm, num_heads: int = 2) -> list[tuple[dict, str]]:
+    """``(kwargs, message)`` for a ``num_heads`` or ``norm`` that a model was not built with."""
+    conflicts = [
+        (
+            {"num_heads": other},
+            f"num_heads={other}, but these params were built with num_heads={num_heads}",
+        )
+        for other in (1, 2 * num_heads)
+    ]
+    return conflicts + [
+        ({"norm": other}, f"norm={other!r}, but these params were built with norm={norm!r}")
+        for other in NORMS
+        if other != norm
+    ]
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+def refusal_test(cases: list[tuple]):
+    """The test of a table of bad calls ``(id, call, exception, message pattern)``.
+
+    ``test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)`` in a test
+    file: every call must raise that exception with a message that matches.
+    """
+
+    @pytest.mark.parametrize(
+        ("call", "exc", "match"), [c[1:] for c in cases], ids=[c[0] for c in cases]
+    )
+    def test(call, exc, match):
+        with pytest.raises(exc, match=match):
+            call()
+
+    return test
+
+
 # --- reference implementations (plain loops) ---------------------------------------
 
 
@@ -176,27 +378,29 @@ def ref_segment_sum(data, ids, n):
     return out
 
 
-def ref_segment_max(data, ids, n):
+def ref_segment_reduce(data, ids, n, reduce):
+    """``out[k] = reduce(the rows of segment k)``, one segment at a time; 0 where empty."""
     data = np.asarray(data, dtype=np.float64)
     out = np.zeros((n, *data.shape[1:]))
     for k in range(n):
         rows = [data[e] for e in range(len(ids)) if ids[e] == k]
         if rows:
-            best = rows[0].copy()
-            for row in rows[1:]:
-                best = np.where(row > best, row, best)
-            out[k] = best
+            out[k] = reduce(rows)
     return out
+
+
+def ref_segment_max(data, ids, n):
+    def largest(rows):
+        best = rows[0].copy()
+        for row in rows[1:]:
+            best = np.where(row > best, row, best)
+        return best
+
+    return ref_segment_reduce(data, ids, n, largest)
 
 
 def ref_segment_mean(data, ids, n):
-    data = np.asarray(data, dtype=np.float64)
-    out = np.zeros((n, *data.shape[1:]))
-    for k in range(n):
-        rows = [data[e] for e in range(len(ids)) if ids[e] == k]
-        if rows:
-            out[k] = sum(rows) / len(rows)
-    return out
+    return ref_segment_reduce(data, ids, n, lambda rows: sum(rows) / len(rows))
 
 
 def ref_softmax(values):

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import call_without_mutation, graphs, ref_attention, ref_softmax, strict_numerics
+from conftest import (
+    call_without_mutation,
+    graphs,
+    ref_attention,
+    ref_softmax,
+    refusal_test,
+    strict_numerics,
+    with_nan,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -275,18 +283,6 @@ def test_attention_on_tiny_inputs(n, strict):
 
 # --- backward passes against finite differences ----------------------------------------------
 
-GRAPHS = {
-    "random+isolated": gl.Graph([0, 2, 3, 1, 4, 0, 3, 2], [0, 0, 1, 2, 2, 4, 4, 1], 6),
-    "no edges": gl.Graph([], [], 6),
-    "complete": gl.complete_graph(6),
-    "path": gl.path_graph(6),
-}
-
-
-@pytest.fixture(params=sorted(GRAPHS))
-def graph(request):
-    return GRAPHS[request.param]
-
 
 def check_attention_gradients(forward, backward, inputs, seed=0):
     """``forward(inputs, cache) -> out``; ``backward(cache, d_out) -> (d_q, d_k, d_v)``."""
@@ -364,12 +360,6 @@ def test_softmax_backward():
 Q = np.random.default_rng(0).normal(size=(4, 2, 3))
 H4 = np.random.default_rng(1).normal(size=(4, 6))
 G4 = gl.path_graph(4)  # 6 edges
-
-
-def with_nan(x, value=np.nan):
-    x = x.copy()
-    x.flat[5] = value
-    return x
 
 
 def filled_cache(forward):
@@ -587,7 +577,4 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
+test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)

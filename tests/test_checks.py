@@ -3,7 +3,8 @@
 Most messages are tested where a learner meets them (the ``BAD`` tables of each
 module's tests); here are the contracts of the helpers themselves: what they
 return, where the line between accepted and refused lies, and the settings a
-model recorded (``setting`` / ``UNSET``).
+model recorded (``setting`` / ``UNSET``). The checks of the plots' arguments are
+tested through the plots (``test_viz.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gnnformer_lite._checks import (
     UNSET,
     as_count,
     as_features,
+    as_flag,
     as_float_array,
     as_index_array,
     as_rng,
@@ -42,6 +44,13 @@ def test_index_array_is_int64_and_not_copied_when_it_already_is():
     assert as_index_array(np.array([3, 1], dtype=np.uint8), "ids").dtype == np.int64
     with pytest.raises(TypeError, match="ids must be an integer array, got dtype bool"):
         as_index_array([True], "ids")
+
+
+def test_index_array_takes_uint64_that_fits_in_int64_and_refuses_the_rest():
+    out = as_index_array(np.array([3, 2**63 - 1], dtype=np.uint64), "ids")
+    assert out.dtype == np.int64 and out.tolist() == [3, 2**63 - 1]
+    with pytest.raises(ValueError, match=r"^ids contains 9223372036854775808, too large for an"):
+        as_index_array(np.array([3, 2**63], dtype=np.uint64), "ids")
 
 
 @pytest.mark.parametrize(
@@ -84,6 +93,21 @@ def test_count_accepts_python_and_numpy_ints(x):
 def test_count_refuses_bools_floats_and_negatives(x, error, match):
     with pytest.raises(error, match=match):
         as_count(x, "n")
+
+
+@pytest.mark.parametrize("x", [True, False, np.bool_(True), np.bool_(False)])
+def test_flag_accepts_python_and_numpy_bools(x):
+    out = as_flag(x, "concat")
+    assert out == bool(x) and type(out) is bool
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [(1, "got int 1"), (0.0, "got float 0.0"), (None, "got NoneType None"), ("no", "got str 'no'")],
+)
+def test_flag_refuses_anything_but_a_bool(x, match):
+    with pytest.raises(TypeError, match=rf"^concat must be True or False, {match}$"):
+        as_flag(x, "concat")
 
 
 def test_rng_must_be_a_generator():

@@ -16,29 +16,29 @@ import math
 import numpy as np
 import pytest
 from conftest import (
+    BACKWARD_GRAPHS,
+    assert_glorot,
     call_without_mutation,
+    check_backward,
+    features,
     graphs,
-    random_graph,
+    layer_tests,
     randomize_params,
     ref_gat,
     ref_gnn,
+    refusal_test,
     strict_numerics,
+    with_nan,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gnnformer_lite as gl
-from gnnformer_lite._params import is_setting
 
 seeds = st.integers(0, 2**32 - 1)
-TOL = 1e-6
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def features(seed, n, d, dtype=np.float64):
-    return np.random.default_rng(seed).normal(size=(n, d)).astype(dtype)
 
 
 def gnn_params(seed, d_in, d_out, dtype=np.float64):
@@ -53,75 +53,6 @@ def gat_params(seed, d_in, d_out, H, concat=True, dtype=np.float64):
 
 def ref_elu(x):
     return np.vectorize(lambda t: t if t > 0 else math.expm1(t), otypes=[float])(x)
-
-
-def flat(tree, path=""):
-    """``[(path, leaf)]`` of a nested dict, leaves of any type."""
-    if isinstance(tree, dict):
-        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
-    return [(path, tree)]
-
-
-def assert_grads_like(grads, params):
-    """``grads`` has exactly the array keys of ``params`` (no settings), same shapes."""
-    arrays = {key for key, value in params.items() if not is_setting(value)}
-    assert set(grads) == arrays, (sorted(grads), sorted(arrays))
-    for key in arrays:
-        assert isinstance(grads[key], np.ndarray) and grads[key].shape == params[key].shape, key
-
-
-def check_backward(forward, backward, params, h, seed=0):
-    """``forward(params, h, cache)``, ``backward(cache, d_out) -> (d_params, d_h)``: both
-    against central differences of ``sum(out * R)`` for a random ``R``, every entry."""
-    cache = {}
-    out = forward(params, h, cache)
-    np.testing.assert_array_equal(out, forward(params, h, None))  # caching changes nothing
-    R = np.random.default_rng(seed).normal(size=out.shape)
-    d_params, d_h = backward(cache, R)
-    assert_grads_like(d_params, params)
-    assert d_h.shape == h.shape
-
-    def loss(p):
-        return float((forward(p["params"], p["h"], None) * R).sum())
-
-    errors = gl.gradient_check(loss, {"params": params, "h": h}, {"params": d_params, "h": d_h})
-    bad = {path: err for path, err in flat(errors) if not err < TOL}
-    assert not bad, f"gradient check failed: {bad}"
-
-
-def graph_with_isolated_node(seed: int, n: int = 6, p: float = 0.4) -> gl.Graph:
-    """A random graph (some self loops) whose last node has no edge at all."""
-    rng = np.random.default_rng(seed)
-    mask = rng.random((n, n)) < p
-    mask[-1, :] = mask[:, -1] = False
-    r, s = np.nonzero(mask)
-    return gl.Graph(s, r, n)
-
-
-GRAPHS = {
-    "random+isolated": graph_with_isolated_node(1),
-    "no edges": gl.Graph([], [], 6),
-    "complete": gl.complete_graph(6),
-    "path": gl.path_graph(6),
-}
-
-
-@pytest.fixture(params=sorted(GRAPHS))
-def graph(request):
-    return GRAPHS[request.param]
-
-
-def relabel(graph, perm):
-    """The graph on the permuted nodes: new node k is old node perm[k]."""
-    inv = np.argsort(perm)
-    return gl.Graph(inv[graph.senders], inv[graph.receivers], graph.num_nodes)
-
-
-def assert_glorot(w, d_in, d_out):
-    limit = math.sqrt(6 / (d_in + d_out))
-    assert np.abs(w).max() <= limit
-    assert np.abs(w).max() > 0.8 * limit  # really spread over (-l, l), not a narrow init
-    assert abs(w.var() - limit**2 / 3) < 0.25 * limit**2 / 3
 
 
 # --- init_* --------------------------------------------------------------------------------
@@ -326,7 +257,7 @@ def test_gat_layer_backward(graph, concat, activation):
 
 
 def test_gat_layer_backward_with_another_slope_and_attention_returned():
-    g = GRAPHS["complete"]
+    g = BACKWARD_GRAPHS["complete"]
 
     def forward(p, h, c):
         return gl.gat_layer(p, h, g, negative_slope=0.5, return_attention=True, cache=c)[0]
@@ -338,7 +269,7 @@ def test_backward_refuses_a_wrong_cache_or_gradient():
     params, h, g = (
         gl.init_gnn_layer(np.random.default_rng(0), 4, 3),
         features(0, 6, 4),
-        GRAPHS["path"],
+        BACKWARD_GRAPHS["path"],
     )
     cache = {}
     gl.gnn_layer(params, h, g, cache=cache)
@@ -386,30 +317,16 @@ def all_params(seed, d=4, dtype=np.float64):
     }
 
 
-@pytest.mark.parametrize("layer", sorted(LAYERS))
-@given(g=graphs(min_nodes=1), seed=seeds)
-@settings(max_examples=15)
-def test_permutation_equivariance(layer, g, seed):
-    fn = LAYERS[layer]
-    params = all_params(seed)
-    h = features(seed, g.num_nodes, 4)
-    perm = np.random.default_rng(seed).permutation(g.num_nodes)
-    out = fn(params, h, g)
-    np.testing.assert_allclose(fn(params, h[perm], relabel(g, perm)), out[perm], atol=1e-12)
+test_permutation_equivariance, test_float32_in_float32_out = layer_tests(LAYERS, all_params)
 
 
-@pytest.mark.parametrize("layer", sorted(LAYERS))
 @pytest.mark.parametrize("params_dtype", [np.float32, np.float64])
-def test_float32_in_float32_out(layer, params_dtype):
-    g = gl.add_self_loops(random_graph(np.random.default_rng(0), 5))
-    params = all_params(0, dtype=params_dtype)
+def test_float32_attention_weights(params_dtype):
+    g = gl.add_self_loops(gl.path_graph(5))
     h32 = features(0, 5, 4, np.float32)
-    out32 = call_without_mutation(LAYERS[layer], params, h32, g)
-    assert out32.dtype == np.float32
-    out64 = LAYERS[layer](params, h32.astype(np.float64), g)
-    assert out64.dtype == np.float64
-    np.testing.assert_allclose(out32, out64, rtol=1e-4, atol=1e-4)
-    _, alpha = gl.gat_layer(params["gat"], h32, g, return_attention=True)
+    _, alpha = gl.gat_layer(
+        gat_params(0, 4, 3, 2, dtype=params_dtype), h32, g, return_attention=True
+    )
     assert alpha.dtype == np.float32
 
 
@@ -439,12 +356,6 @@ GNN = gl.init_gnn_layer(np.random.default_rng(1), 6, 3)
 GAT = gl.init_gat_layer(np.random.default_rng(2), 6, 3, num_heads=2)
 
 
-def nan_at(x, value=np.nan):
-    x = x.copy()
-    x[1, 2] = value
-    return x
-
-
 # (id, callable, exception, message fragment)
 BAD = [
     # --- parameters of the wrong shape: the message names the array
@@ -469,7 +380,7 @@ BAD = [
     ),
     (
         "gnn_U_nan",
-        lambda: gl.gnn_layer(GNN | {"U": nan_at(GNN["U"])}, H4, G4),
+        lambda: gl.gnn_layer(GNN | {"U": with_nan(GNN["U"])}, H4, G4),
         ValueError,
         r"U contains NaN/inf \(shape \(6, 3\)\)",
     ),
@@ -548,10 +459,10 @@ BAD = [
         ValueError,
         r"h must be \(num_nodes, d\), got shape \(1, 4, 6\)",
     ),
-    ("gnn_h_nan", lambda: gl.gnn_layer(GNN, nan_at(H4), G4), ValueError, "h contains NaN/inf"),
+    ("gnn_h_nan", lambda: gl.gnn_layer(GNN, with_nan(H4), G4), ValueError, "h contains NaN/inf"),
     (
         "gat_h_inf",
-        lambda: gl.gat_layer(GAT, nan_at(H4, np.inf), G4),
+        lambda: gl.gat_layer(GAT, with_nan(H4, np.inf), G4),
         ValueError,
         r"h contains NaN/inf \(shape \(4, 6\)\)",
     ),
@@ -644,7 +555,4 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
+test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)

@@ -14,65 +14,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import call_without_mutation, randomize_params
+from conftest import (
+    NORMS,
+    assert_grads_like,
+    assert_loss_gradients,
+    call_without_mutation,
+    check_backward,
+    conflicting_settings,
+    flat,
+    randomize_params,
+)
 
 import gnnformer_lite as gl
-from gnnformer_lite._params import is_setting
 
-TOL = 1e-6
 C = 4  # colours in the small datasets below
-NORMS = ["post", "pre", None]
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def flat(tree, path=""):
-    """``[(path, leaf)]`` of nested dicts and lists, leaves of any type."""
-    if isinstance(tree, dict):
-        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
-    if isinstance(tree, list):
-        return [leaf for k, value in enumerate(tree) for leaf in flat(value, f"{path}/{k}")]
-    return [(path, tree)]
-
-
-def assert_grads_like(grads, params):
-    """``grads`` has exactly the arrays of ``params`` (no settings), the same shapes."""
-    if isinstance(params, dict):
-        arrays = {key for key, value in params.items() if not is_setting(value)}
-        assert isinstance(grads, dict) and set(grads) == arrays, (sorted(grads), sorted(arrays))
-        for key in arrays:
-            assert_grads_like(grads[key], params[key])
-    elif isinstance(params, list):
-        assert isinstance(grads, list) and len(grads) == len(params)
-        for g, p in zip(grads, params, strict=True):
-            assert_grads_like(g, p)
-    else:
-        assert isinstance(grads, np.ndarray) and grads.shape == params.shape
-
-
-def assert_gradients(loss, params, grads):
-    """Every entry of every array of ``params`` against central differences."""
-    assert_grads_like(grads, params)
-    errors = gl.gradient_check(loss, params, grads)
-    bad = {path: err for path, err in flat(errors) if not err < TOL}
-    assert not bad, f"gradient check failed: {bad}"
-
-
-def assert_backward(forward, backward, params, x, seed=0):
-    """``forward(params, x, cache) -> z``, ``backward(cache, d_z) -> (d_params, d_x)``:
-    both against central differences of ``sum(z * R)`` for a random ``R``."""
-    cache = {}
-    z = forward(params, x, cache)
-    np.testing.assert_array_equal(z, forward(params, x, None))  # caching changes nothing
-    R = np.random.default_rng(seed).normal(size=z.shape)
-    d_params, d_x = backward(cache, R)
-    assert d_x.shape == x.shape
-    assert_gradients(
-        lambda t: float((forward(t["params"], t["x"], None) * R).sum()),
-        {"params": params, "x": x},
-        {"params": d_params, "x": d_x},
-    )
 
 
 def small_data(num_graphs=3, seed=0, max_distance=3, extra_nodes=0):
@@ -122,6 +80,20 @@ def test_node_classifier_is_two_gnn_layers():
     np.testing.assert_array_equal(z, gl.gnn_layer(params["layer2"], h, graph, activation=None))
 
 
+def test_node_classifier_refuses_other_params():
+    graph, x = gl.path_graph(3), np.zeros((3, 2))
+    layer = gl.init_gnn_layer(np.random.default_rng(0), 2, 2)
+    for wrong in (layer, {"layer1": layer}, [layer, layer]):
+        with pytest.raises(
+            TypeError,
+            match=r"params must be the dict made by init_node_classifier; the order is "
+            r"node_classifier\(params, x, graph\)",
+        ):
+            gl.node_classifier(wrong, x, graph)
+    with pytest.raises(TypeError, match="params must be the dict made by init_node_classifier"):
+        gl.node_classifier_loss(x, {"layer1": layer, "layer2": layer}, graph, [0], [1])
+
+
 def test_node_classifier_backward():
     graph = gl.path_graph(6)
     rng = np.random.default_rng(1)
@@ -130,7 +102,7 @@ def test_node_classifier_backward():
     def forward(p, x, cache):
         return gl.node_classifier(p, x, graph, cache=cache)[0]
 
-    assert_backward(forward, gl.node_classifier_backward, params, rng.normal(size=(6, 3)))
+    check_backward(forward, gl.node_classifier_backward, params, rng.normal(size=(6, 3)))
 
 
 def test_node_classifier_loss_on_a_few_labelled_nodes():
@@ -145,8 +117,8 @@ def test_node_classifier_loss_on_a_few_labelled_nodes():
     z, _ = gl.node_classifier(params, x, graph)
     assert loss == gl.softmax_cross_entropy(z[nodes], club[nodes])[0]
     assert acc == gl.accuracy(z[nodes], club[nodes])
-    assert_gradients(
-        lambda p: gl.node_classifier_loss(p, x, graph, nodes, club[nodes])[0], params, grads
+    assert_loss_gradients(
+        lambda p: gl.node_classifier(p, x, graph)[0][nodes], club[nodes], params, grads
     )
 
 
@@ -237,7 +209,7 @@ def test_residual_gnn_gradients(virtual_node, extra_nodes, num_layers):
     loss, acc, grads = call_without_mutation(gl.residual_gnn_loss, params, batch, labels)
     z = gl.residual_gnn(params, batch)
     assert loss == gl.softmax_cross_entropy(z, labels)[0] and acc == gl.accuracy(z, labels)
-    assert_gradients(lambda p: gl.residual_gnn_loss(p, batch, labels)[0], params, grads)
+    assert_loss_gradients(lambda p: gl.residual_gnn(p, batch), labels, params, grads)
 
 
 @pytest.mark.parametrize("virtual_node", [False, True])
@@ -248,7 +220,7 @@ def test_residual_gnn_backward_gives_the_input_gradient(virtual_node):
     def forward(p, x, cache):
         return gl.residual_gnn(p, batch | {"x": x}, cache=cache)
 
-    assert_backward(forward, gl.residual_gnn_backward, gnn_params(2, 2, virtual_node), batch["x"])
+    check_backward(forward, gl.residual_gnn_backward, gnn_params(2, 2, virtual_node), batch["x"])
 
 
 def test_residual_gnn_cache_changes_nothing_and_extra_graphs_change_nothing():
@@ -397,7 +369,7 @@ def test_graph_transformer_gradients(positions, norm, num_layers):
     z = gl.graph_transformer(params, x, pe, mask)
     assert loss == gl.softmax_cross_entropy(z, labels)[0] and acc == gl.accuracy(z, labels)
     assert ("positions" in grads) is positions
-    assert_gradients(lambda p: gl.graph_transformer_loss(p, x, pe, mask, labels)[0], params, grads)
+    assert_loss_gradients(lambda p: gl.graph_transformer(p, x, pe, mask), labels, params, grads)
 
 
 @pytest.mark.parametrize("positions", [True, False])
@@ -411,7 +383,7 @@ def test_graph_transformer_backward_gives_the_input_gradient(positions):
         return gl.graph_transformer(p, x, pe, mask, cache=cache)
 
     params = transformer_params(6, num_layers=1, positions=positions)
-    assert_backward(forward, gl.graph_transformer_backward, params, x)
+    check_backward(forward, gl.graph_transformer_backward, params, x)
 
 
 @pytest.mark.parametrize("norm", NORMS)
@@ -497,16 +469,7 @@ def test_graph_transformer_refuses_conflicting_settings(norm, positions):
     assert loss2 == loss
     for (path, a), (_, b) in zip(flat(grads), flat(grads2), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=path)
-    conflicts = [
-        ({"num_heads": 1}, "num_heads=1, but these params were built with num_heads=2"),
-        ({"num_heads": 4}, "num_heads=4, but these params were built with num_heads=2"),
-    ]
-    conflicts += [
-        ({"norm": other}, f"norm={other!r}, but these params were built with norm={norm!r}")
-        for other in NORMS
-        if other != norm
-    ]
-    for kwargs, match in conflicts:
+    for kwargs, match in conflicting_settings(norm, num_heads=2):
         with pytest.raises(ValueError, match=match):
             gl.graph_transformer(params, x, pe, mask, **kwargs)
         with pytest.raises(ValueError, match=match):

@@ -12,25 +12,15 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
-from conftest import call_without_mutation
+from conftest import TOL, call_without_mutation, flat, refusal_test
 
 import gnnformer_lite as gl
 from gnnformer_lite import learning
 from gnnformer_lite._params import tree_map
-
-TOL = 1e-6
-
-
-def flat(tree, path=""):
-    """``[(path, leaf)]`` of nested dicts and lists, leaves of any type."""
-    if isinstance(tree, dict):
-        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
-    if isinstance(tree, list):
-        return [leaf for k, value in enumerate(tree) for leaf in flat(value, f"{path}/{k}")]
-    return [(path, tree)]
 
 
 def model_params(seed=0):
@@ -160,6 +150,33 @@ def test_accuracy():
     assert gl.accuracy(logits, np.array([1, 0, 0, 0])) == 0.75  # a tie goes to class 0
     assert gl.accuracy(logits, [1, 1, 1, 0]) == 0.25
     assert type(gl.accuracy(logits, [1, 0, 0, 1])) is float
+
+
+def test_backwards_refuse_a_cache_of_another_layer_or_a_wrong_gradient():
+    """Each backward names its forward: the cache must be the one it filled, d_out its shape."""
+    caches = {name: {} for name in ("embed", "rows", "mean", "linear")}
+    gl.embed(TABLE, [[0, 1, 3]], cache=caches["embed"])  # (1, 3, 2)
+    gl.readout(H, [0, 2], cache=caches["rows"])  # (2, 2)
+    gl.readout(H, node_graph=[0, 0, 1], cache=caches["mean"])  # (2, 2)
+    gl.linear(LIN, np.zeros((5, 4)), cache=caches["linear"])  # (5, 3)
+    cases = [  # backward, its cache, the forward's name, its output shape, another cache
+        (gl.embed_backward, caches["embed"], "embed", (1, 3, 2), caches["linear"]),
+        (gl.readout_backward, caches["rows"], "readout", (2, 2), caches["embed"]),
+        (gl.readout_backward, caches["mean"], "readout", (2, 2), caches["embed"]),
+        (gl.linear_backward, caches["linear"], "linear", (5, 3), caches["mean"]),
+    ]
+    for backward, cache, forward, shape, other in cases:
+        with pytest.raises(ValueError, match=rf"^cache must be the dict filled in by {forward}\("):
+            backward(other, np.zeros(shape))
+        with pytest.raises(ValueError, match=rf"cache must be the dict filled in by {forward}"):
+            backward(None, np.zeros(shape))
+        wrong = (*shape[:-1], shape[-1] + 1)
+        with pytest.raises(
+            ValueError,
+            match=rf"d_out has shape {re.escape(str(wrong))} but the output of {forward} had "
+            rf"shape {re.escape(str(shape))}",
+        ):
+            backward(cache, np.zeros(wrong))
 
 
 def test_classification_loss_is_forward_cross_entropy_backward():
@@ -626,6 +643,24 @@ BAD = [
         r"d_out must be >= 0, got -2",
     ),
     (
+        "accuracy_labels_shape",
+        lambda: gl.accuracy(np.zeros((3, 2)), [0, 1]),
+        ValueError,
+        r"labels has shape \(2,\) but logits has shape \(3, 2\); need \(3,\)",
+    ),
+    (
+        "accuracy_logits_1d",
+        lambda: gl.accuracy(np.zeros(3), [0, 1, 0]),
+        ValueError,
+        r"logits must be 2-D, got shape \(3,\)",
+    ),
+    (
+        "accuracy_float_labels",
+        lambda: gl.accuracy(np.zeros((2, 2)), [0.0, 1.0]),
+        TypeError,
+        r"labels must be an integer array, got dtype float64",
+    ),
+    (
         "cross_entropy_labels_shape",
         lambda: gl.softmax_cross_entropy(np.zeros((3, 2)), [0, 1]),
         ValueError,
@@ -664,7 +699,4 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
+test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)

@@ -16,6 +16,7 @@ from conftest import (
     ref_segment_mean,
     ref_segment_softmax,
     ref_segment_sum,
+    refusal_test,
     strict_numerics,
 )
 from hypothesis import given
@@ -241,19 +242,46 @@ def test_hop_distance_on_a_path_and_with_max_layers():
     assert gl.hop_distance(gl.Graph([], [], 0)).shape == (0, 0)
 
 
+# --- influence ---------------------------------------------------------------------------
+
+
+def sum_layers(graph, num_layers):
+    """``num_layers`` rounds of h <- h + propagate(h): node j reaches i in hop_distance[i, j]."""
+
+    def run(h):
+        for _ in range(num_layers):
+            h = h + gl.propagate(graph, h[graph.senders])
+        return h
+
+    return run
+
+
+@pytest.mark.parametrize("num_layers", [0, 1, 2, 5])
+def test_influence_finds_what_hop_distance_predicts(num_layers):
+    graph = gl.from_adjacency(np.random.default_rng(3).random((7, 7)) < 0.25)  # directed
+    h = np.random.default_rng(4).normal(size=(7, 2))
+    hops = gl.hop_distance(graph)
+    for target in range(7):
+        moved = call_without_mutation(gl.influence, sum_layers(graph, num_layers), h, target)
+        assert moved.dtype == bool and moved.shape == (7,)
+        expected = (hops[target] >= 0) & (hops[target] <= num_layers)
+        np.testing.assert_array_equal(moved, expected)
+
+
+def test_influence_sees_only_what_moves_the_output():
+    """A path that a ReLU shuts, a change below ``tol``: reach that does not carry information."""
+    path, h = gl.path_graph(4), np.ones((4, 3))
+    assert not gl.influence(lambda x: np.maximum(0, -10 - sum_layers(path, 3)(x)), h, 1).any()
+    one_layer = sum_layers(path, 1)
+    np.testing.assert_array_equal(gl.influence(one_layer, h, 1), [True, True, True, False])
+    np.testing.assert_array_equal(gl.influence(one_layer, h, 1, nudge=1e-12), [False] * 4)
+    np.testing.assert_array_equal(
+        gl.influence(one_layer, h, 1, nudge=1e-12, tol=1e-13), [1, 1, 1, 0]
+    )
+    assert gl.influence(lambda x: x[:, :1] * 2, h, np.int64(3)).tolist() == [0, 0, 0, 1]
+
+
 # --- backward: message passing run backwards --------------------------------------------
-
-GRAPHS = {
-    "random+isolated": gl.Graph([0, 2, 3, 1, 4, 0, 3], [0, 0, 1, 2, 2, 4, 4], 6),  # 3, 5 hear none
-    "no edges": gl.Graph([], [], 4),
-    "complete": gl.complete_graph(5),
-    "path": gl.path_graph(6),
-}
-
-
-@pytest.fixture(params=sorted(GRAPHS))
-def graph(request):
-    return GRAPHS[request.param]
 
 
 def test_propagate_backward_is_a_gather_by_receivers(graph):
@@ -506,6 +534,42 @@ BAD = [
         r"max_layers must be an int, got float",
     ),
     (
+        "influence_h_1d",
+        lambda: gl.influence(lambda h: h, np.ones(4), 0),
+        ValueError,
+        r"h must be \(num_nodes, d\), got shape \(4,\)",
+    ),
+    (
+        "influence_h_nan",
+        lambda: gl.influence(lambda h: h, np.full((4, 2), np.nan), 0),
+        ValueError,
+        r"h contains NaN/inf",
+    ),
+    (
+        "influence_target_out_of_range",
+        lambda: gl.influence(lambda h: h, np.ones((4, 2)), 4),
+        ValueError,
+        r"target must be a node index in \[0, 4\), got 4",
+    ),
+    (
+        "influence_target_negative",
+        lambda: gl.influence(lambda h: h, np.ones((4, 2)), -1),
+        ValueError,
+        r"target must be a node index in \[0, 4\), got -1",
+    ),
+    (
+        "influence_target_bool",
+        lambda: gl.influence(lambda h: h, np.ones((4, 2)), True),
+        ValueError,
+        r"target must be a node index in \[0, 4\), got True",
+    ),
+    (
+        "influence_target_word",
+        lambda: gl.influence(lambda h: h, np.ones((4, 2)), "sat"),
+        ValueError,
+        r"target must be a node index in \[0, 4\), got 'sat'",
+    ),
+    (
         "hop_distance_max_layers_negative",
         lambda: gl.hop_distance(G4, max_layers=-1),
         ValueError,
@@ -514,7 +578,4 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
+test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)

@@ -3,7 +3,7 @@
 The models, Adam and ``gradient_check`` rely on these helpers; here are their
 contracts on small hand-made trees: Glorot's bounds, the order of ``leaves``,
 ``tree_map`` keeping or dropping settings, the errors for trees that do not match,
-and the stacking of caches and backward passes.
+and the stacking of caches and of forward and backward passes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from gnnformer_lite._params import (
     layer_norm_params,
     leaves,
     stack_backward,
+    stack_forward,
     sub_caches,
     tree_map,
 )
@@ -84,6 +85,26 @@ def test_stack_backward_runs_the_layers_last_first():
     assert d_input == 30.0  # d(2 * 3 * 5 * x) / dx
     assert [d["w"] for d in d_layers] == [7.0 * 15, 14.0 * 5, 42.0]  # in the stack's order
     assert stack_backward(layer_backward, [], 1.0) == ([], 1.0)
+
+
+def test_stack_forward_runs_the_layers_in_order_and_gathers_their_weights():
+    """Three layers y = w x; each gets the settings, its own cache and the previous output."""
+    calls = []
+
+    def layer(w, x, *, return_attention, cache, scale):
+        assert return_attention is True
+        calls.append((w, x, cache))
+        return w * x * scale, f"weights of {w}"
+
+    caches = [{}, {}, None]
+    h, attention = stack_forward(layer, [2.0, 3.0, 5.0], 7.0, caches, scale=1.0)
+    assert h == 210.0
+    assert attention == ["weights of 2.0", "weights of 3.0", "weights of 5.0"]
+    assert [(w, x) for w, x, _ in calls] == [(2.0, 7.0), (3.0, 14.0), (5.0, 42.0)]
+    assert all(c is cache for (*_, c), cache in zip(calls, caches, strict=True))
+    assert stack_forward(layer, [], 7.0, [], scale=1.0) == (7.0, [])
+    with pytest.raises(ValueError):  # one cache per layer
+        stack_forward(layer, [2.0], 7.0, [], scale=1.0)
 
 
 # --- trees ------------------------------------------------------------------------------------

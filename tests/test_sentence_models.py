@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import call_without_mutation, randomize_params
+from conftest import (
+    NORMS,
+    assert_grads_like,
+    assert_loss_gradients,
+    call_without_mutation,
+    conflicting_settings,
+    flat,
+    randomize_params,
+)
 
 import gnnformer_lite as gl
-from gnnformer_lite._params import is_setting
 
-TOL = 1e-6
 SENTENCES = [
     "near the box , the keys to the cabinet <V> .".split(),
     "the dog that the cats chased <V> here .".split(),
@@ -36,7 +42,6 @@ IDS = gl.token_ids(SENTENCES, VOCAB)
 VERBS = np.array([s.index("<V>") for s in SENTENCES])
 LABELS = np.array([1, 0, 0])
 TOKENS, MASK = gl.pad_batch(IDS)
-NORMS = ["post", "pre", None]
 
 
 def transformer(seed=0, num_layers=2, **kwargs):
@@ -53,41 +58,6 @@ def gnn(seed=0, num_layers=2):
 def gnn_batch(kind="path"):
     data = {"tokens": SENTENCES, "heads": HEADS}
     return gl.graph_batch(gl.dataset_graphs(data, kind), IDS, VERBS)
-
-
-def flat(tree, path=""):
-    """``[(path, leaf)]`` of nested dicts and lists, leaves of any type."""
-    if isinstance(tree, dict):
-        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
-    if isinstance(tree, list):
-        return [leaf for k, value in enumerate(tree) for leaf in flat(value, f"{path}/{k}")]
-    return [(path, tree)]
-
-
-def assert_grads_like(grads, params):
-    """``grads`` has exactly the arrays of ``params`` (no settings), the same shapes."""
-    if isinstance(params, dict):
-        arrays = {key for key, value in params.items() if not is_setting(value)}
-        assert isinstance(grads, dict) and set(grads) == arrays, (sorted(grads), sorted(arrays))
-        for key in arrays:
-            assert_grads_like(grads[key], params[key])
-    elif isinstance(params, list):
-        assert isinstance(grads, list) and len(grads) == len(params)
-        for g, p in zip(grads, params, strict=True):
-            assert_grads_like(g, p)
-    else:
-        assert isinstance(grads, np.ndarray) and grads.shape == params.shape
-
-
-def assert_gradients(loss, params, grads):
-    """Every entry of every array of ``params`` against central differences."""
-    assert_grads_like(grads, params)
-    errors = gl.gradient_check(loss, params, grads)
-    assert [path for path, _ in flat(errors)] == [
-        path for path, leaf in flat(params) if not is_setting(leaf)
-    ]
-    bad = {path: err for path, err in flat(errors) if not err < TOL}
-    assert not bad, f"gradient check failed: {bad}"
 
 
 # --- batching helpers ------------------------------------------------------------------------
@@ -119,6 +89,17 @@ def test_batching_helpers_bad_input():
         gl.graph_batch([gl.path_graph(3)], IDS, VERBS)
     with pytest.raises(TypeError, match=r"graphs\[1\] must be a gnnformer_lite.Graph"):
         gl.graph_batch([gl.path_graph(11), "path", gl.path_graph(4)], IDS, VERBS)
+    with pytest.raises(ValueError, match=r"dataset must be a dict with 'heads' \(agreement_"):
+        gl.dataset_graphs({"tokens": SENTENCES}, "tree")
+    with pytest.raises(ValueError, match=r"dataset must be a dict with 'tokens'"):
+        gl.dataset_graphs(SENTENCES, "path")
+    graphs = gl.dataset_graphs({"tokens": SENTENCES}, "path")
+    with pytest.raises(ValueError, match=r"rows\[1\]=9 is not a word of sentence 1 \(9 words\)"):
+        gl.graph_batch(graphs, IDS, [9, 9, 2])  # 9: a word of sentence 0, not of 1
+    with pytest.raises(ValueError, match=r"rows\[2\]=-1 is not a word of sentence 2 \(4 words\)"):
+        gl.graph_batch(graphs, IDS, [9, 6, -1])
+    with pytest.raises(TypeError, match=r"rows must be an integer array, got dtype float64"):
+        gl.graph_batch(graphs, IDS, [9.0, 6.0, 2.0])
 
 
 # --- sentence_gnn ----------------------------------------------------------------------------
@@ -141,7 +122,7 @@ def test_sentence_gnn_gradients(kind, num_layers):
     z = gl.sentence_gnn(params, batch)
     assert z.shape == (3, 2) and loss > 0 and acc == gl.accuracy(z, LABELS)
     assert loss == gl.softmax_cross_entropy(z, LABELS)[0]
-    assert_gradients(lambda p: gl.sentence_gnn_loss(p, batch, LABELS)[0], params, grads)
+    assert_loss_gradients(lambda p: gl.sentence_gnn(p, batch), LABELS, params, grads)
 
 
 def test_sentence_gnn_backward_is_the_convention():
@@ -178,6 +159,18 @@ def test_sentence_gnn_bad_input():
         gl.sentence_gnn(params | {"embed": params["embed"][:3]}, batch)
     with pytest.raises(ValueError, match=r"U has shape \(3, 3\) but h has d_in=2"):
         gl.sentence_gnn(params | {"embed": params["embed"][:, :2]}, batch)
+    with pytest.raises(TypeError, match=r"params must be the dict made by init_sentence_gnn; the"):
+        gl.sentence_gnn(batch, params)  # swapped
+    with pytest.raises(TypeError, match=r"order is sentence_gnn\(params, batch\)"):
+        gl.sentence_gnn(params["layers"], batch)
+    with pytest.raises(
+        TypeError,
+        match=r"batch must be the dict made by graph_batch \(graph, tokens, rows\), got "
+        r"\['graph', 'tokens'\]",
+    ):
+        gl.sentence_gnn(params, {"graph": batch["graph"], "tokens": batch["tokens"]})
+    with pytest.raises(TypeError, match=r"batch must be the dict made by graph_batch .*got tuple"):
+        gl.sentence_gnn_loss(params, tuple(batch.values()), LABELS)
 
 
 # --- sentence_transformer --------------------------------------------------------------------
@@ -218,7 +211,9 @@ def test_sentence_transformer_gradients(norm, positions, num_layers):
     loss, acc, grads = call_without_mutation(gl.sentence_transformer_loss, params, *args)
     z = gl.sentence_transformer(params, TOKENS, MASK, VERBS)
     assert loss == gl.softmax_cross_entropy(z, LABELS)[0] and acc == gl.accuracy(z, LABELS)
-    assert_gradients(lambda p: gl.sentence_transformer_loss(p, *args)[0], params, grads)
+    assert_loss_gradients(
+        lambda p: gl.sentence_transformer(p, TOKENS, MASK, VERBS), LABELS, params, grads
+    )
 
 
 def test_sentence_transformer_backward_is_the_convention():
@@ -281,16 +276,10 @@ def test_sentence_transformer_refuses_conflicting_settings(norm, positions):
     assert loss2 == loss
     for (path, a), (_, b) in zip(flat(grads), flat(grads2), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=path)
-    conflicts = [
-        ({"num_heads": 1}, "num_heads=1, but these params were built with num_heads=2"),
-        ({"num_heads": 4}, "num_heads=4, but these params were built with num_heads=2"),
-        ({"positions": not positions}, f"positions={not positions}, but these params were built"),
-    ]
-    conflicts += [
-        ({"norm": other}, f"norm={other!r}, but these params were built with norm={norm!r}")
-        for other in NORMS
-        if other != norm
-    ]
+    conflicts = conflicting_settings(norm, num_heads=2)
+    conflicts.append(
+        ({"positions": not positions}, f"positions={not positions}, but these params were built")
+    )
     for kwargs, match in conflicts:
         with pytest.raises(ValueError, match=match):
             gl.sentence_transformer(params, *args, **kwargs)

@@ -41,6 +41,13 @@ def tree_to_torch(params):
     return params if is_setting(params) else T(params)
 
 
+def torch_cross_entropy(logits, labels) -> float:
+    """torch's mean cross-entropy of ``logits`` against ``labels``, its gradients backpropagated."""
+    loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(np.asarray(labels)))
+    loss.backward()
+    return loss.item()
+
+
 def assert_grads(ours, theirs, path=""):
     """``ours``: NumPy gradients (no settings); ``theirs``: the torch tree with ``.grad``.
 
@@ -378,9 +385,7 @@ def test_embedding_readout_linear_and_cross_entropy():
     t_table, t_lin = T(table), tree_to_torch(lin)
     t_h = torch.nn.functional.embedding(torch.from_numpy(tokens), t_table).reshape(15, 4)
     t_logits = t_h[torch.from_numpy(rows)] @ t_lin["W"] + t_lin["b"]
-    t_loss = torch.nn.functional.cross_entropy(t_logits, torch.from_numpy(labels))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(t_logits, labels)) < 1e-12
     assert_grads(d_lin, t_lin)
     np.testing.assert_allclose(d_table, t_table.grad.numpy(), **TOL)
 
@@ -458,9 +463,7 @@ def test_node_classifier_loss():
 
     tp, tx = tree_to_torch(params), T(x)
     t_z = torch_gnn(tp["layer2"], torch_gnn(tp["layer1"], tx, graph), graph, None)
-    t_loss = torch.nn.functional.cross_entropy(t_z[idx(nodes)], torch.from_numpy(club[nodes]))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(t_z[idx(nodes)], club[nodes])) < 1e-12
     assert_grads(grads, tp)
     tx.grad = None
     (
@@ -486,9 +489,7 @@ def test_sentence_gnn_loss(kind):
     for layer in tp["layers"]:
         h = torch_gnn(layer, h, batch["graph"])
     logits = torch_linear(tp["out"], h[idx(batch["rows"])])
-    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(logits, data["labels"])) < 1e-12
     assert_grads(grads, tp)
 
 
@@ -521,9 +522,7 @@ def test_sentence_transformer_loss(norm, positions):
     for layer in tp["layers"]:
         h = torch_transformer_layer(layer, h, mha)
     logits = torch_linear(tp["out"], h[torch.arange(B), idx(rows)])
-    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(logits, labels)) < 1e-12
     assert_grads(grads, tp)
 
 
@@ -542,9 +541,7 @@ def test_residual_gnn_loss(virtual_node):
     for layer in tp["layers"]:
         h = h + torch_gnn(layer["gnn"], torch_ln(layer["norm"], h), graph)
     logits = torch_linear(tp["out"], h[idx(batch["rows"])])
-    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(logits, data["labels"])) < 1e-12
     assert_grads(grads, tp)
 
 
@@ -571,7 +568,5 @@ def test_graph_transformer_loss(positions, norm):
     for layer in tp["layers"]:
         h = torch_transformer_layer(layer, h, mha)
     logits = torch_linear(tp["out"], h[:, 0])
-    t_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data["labels"]))
-    t_loss.backward()
-    assert abs(loss - t_loss.item()) < 1e-12
+    assert abs(loss - torch_cross_entropy(logits, data["labels"])) < 1e-12
     assert_grads(grads, tp)

@@ -1,7 +1,8 @@
-"""transformer_layers: multi-head attention, LayerNorm, the feed-forward net, the Transformer layer.
+"""transformer_layers: multi-head attention and the Transformer layer (LayerNorm and the
+feed-forward net: test_position_wise.py).
 
-- the forwards against plain-loop references (``conftest.ref_mha``, ``ref_layer_norm``,
-  ``ref_ffn``, ``ref_transformer``), sparse = dense on the complete graph, symmetries;
+- the forwards against plain-loop references (``conftest.ref_mha``, ``ref_transformer``),
+  sparse = dense on the complete graph, symmetries;
 - every backward against central finite differences: dense, padded and masked, and on
   graphs, for ``norm`` = ``"post"``, ``"pre"`` and ``None``;
 - the settings ``num_heads`` (``init_multi_head_attention``) and ``norm``
@@ -12,20 +13,26 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from conftest import (
+    NORMS,
+    assert_glorot,
     call_without_mutation,
+    check_backward,
+    features,
+    flat,
+    graph_with_isolated_node,
     graphs,
-    random_graph,
+    layer_tests,
     randomize_params,
     ref_ffn,
-    ref_layer_norm,
     ref_mha,
     ref_transformer,
+    refusal_test,
     strict_numerics,
+    with_nan,
+    without,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,16 +41,10 @@ import gnnformer_lite as gl
 from gnnformer_lite._params import is_setting
 
 seeds = st.integers(0, 2**32 - 1)
-norms = st.sampled_from(["post", "pre", None])
-TOL = 1e-6
-NORMS = ["post", "pre", None]
+norms = st.sampled_from(NORMS)
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def features(seed, n, d, dtype=np.float64):
-    return np.random.default_rng(seed).normal(size=(n, d)).astype(dtype)
 
 
 def mha_params(seed, d_model, H, dtype=np.float64):
@@ -65,57 +66,6 @@ def ref_layer(params, h, num_heads, mask=None):
     return ref_transformer(params, h, num_heads, mask, norm_first=params["norm"] == "pre")
 
 
-def flat(tree, path=""):
-    """``[(path, leaf)]`` of nested dicts, leaves of any type."""
-    if isinstance(tree, dict):
-        return [leaf for key, value in tree.items() for leaf in flat(value, f"{path}/{key}")]
-    return [(path, tree)]
-
-
-def assert_grads_like(grads, params):
-    """``grads`` has exactly the array keys of ``params`` (no settings), the same shapes."""
-    if isinstance(params, dict):
-        arrays = {key for key, value in params.items() if not is_setting(value)}
-        assert isinstance(grads, dict) and set(grads) == arrays, (sorted(grads), sorted(arrays))
-        for key in arrays:
-            assert_grads_like(grads[key], params[key])
-    else:
-        assert isinstance(grads, np.ndarray) and grads.shape == params.shape
-
-
-def check_backward(forward, backward, params, h, seed=0, rows=None):
-    """``forward(params, h, cache)``, ``backward(cache, d_out) -> (d_params, d_h)``: both
-    against central differences of ``sum(out * R)`` for a random ``R``, every entry.
-
-    ``rows``: a boolean mask of the output rows the loss reads (padding is not read).
-    """
-    cache = {}
-    out = forward(params, h, cache)
-    np.testing.assert_array_equal(out, forward(params, h, None))  # caching changes nothing
-    R = np.random.default_rng(seed).normal(size=out.shape)
-    if rows is not None:
-        R = R * rows[..., None]
-    d_params, d_h = backward(cache, R)
-    assert_grads_like(d_params, params)
-    assert d_h.shape == h.shape
-
-    def loss(p):
-        return float((forward(p["params"], p["h"], None) * R).sum())
-
-    errors = gl.gradient_check(loss, {"params": params, "h": h}, {"params": d_params, "h": d_h})
-    bad = {path: err for path, err in flat(errors) if not err < TOL}
-    assert not bad, f"gradient check failed: {bad}"
-
-
-def graph_with_isolated_node(seed: int, n: int = 6, p: float = 0.4) -> gl.Graph:
-    """A random graph (some self loops) whose last node has no edge at all."""
-    rng = np.random.default_rng(seed)
-    mask = rng.random((n, n)) < p
-    mask[-1, :] = mask[:, -1] = False
-    r, s = np.nonzero(mask)
-    return gl.Graph(s, r, n)
-
-
 GRAPHS = {
     "dense": None,
     "random+isolated": graph_with_isolated_node(1),
@@ -128,23 +78,6 @@ GRAPHS = {
 @pytest.fixture(params=sorted(GRAPHS))
 def graph(request):
     return GRAPHS[request.param]
-
-
-def relabel(graph, perm):
-    """The graph on the permuted nodes: new node k is old node perm[k]."""
-    inv = np.argsort(perm)
-    return gl.Graph(inv[graph.senders], inv[graph.receivers], graph.num_nodes)
-
-
-def assert_glorot(w, d_in, d_out):
-    limit = math.sqrt(6 / (d_in + d_out))
-    assert np.abs(w).max() <= limit
-    assert np.abs(w).max() > 0.8 * limit  # really spread over (-l, l), not a narrow init
-    assert abs(w.var() - limit**2 / 3) < 0.25 * limit**2 / 3
-
-
-def without(params, *keys):
-    return {key: value for key, value in params.items() if key not in keys}
 
 
 # --- init_* --------------------------------------------------------------------------------
@@ -302,45 +235,6 @@ def test_multi_head_attention_backward_of_hand_made_params():
     )
 
 
-# --- LayerNorm and feed-forward -------------------------------------------------------------
-
-
-@given(shape=st.sampled_from([(1,), (3,), (4, 5), (2, 3, 4), (0, 3)]), seed=seeds)
-def test_layer_norm_matches_loop(shape, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=shape) * 5 + 3
-    gamma, beta = rng.normal(size=shape[-1]), rng.normal(size=shape[-1])
-    out = call_without_mutation(gl.layer_norm, x, gamma, beta)
-    np.testing.assert_allclose(out, ref_layer_norm(x, gamma, beta), rtol=1e-10, atol=1e-12)
-    out_eps = gl.layer_norm(x, gamma, beta, eps=0.5)
-    np.testing.assert_allclose(out_eps, ref_layer_norm(x, gamma, beta, eps=0.5), atol=1e-12)
-
-
-def test_layer_norm_normalises_each_row():
-    x = np.random.default_rng(0).normal(size=(4, 6)) * 10 + 5
-    out = gl.layer_norm(x, np.ones(6), np.zeros(6), eps=0.0)
-    np.testing.assert_allclose(out.mean(-1), 0, atol=1e-12)
-    np.testing.assert_allclose(out.std(-1), 1, atol=1e-12)
-    const = gl.layer_norm(np.full((2, 3), 7.0, dtype=np.float32), np.ones(3), np.full(3, 2.0))
-    assert const.dtype == np.float32
-    np.testing.assert_array_equal(const, 2.0)  # zero variance: eps keeps it finite
-
-
-@given(shape=st.sampled_from([(3,), (4, 3), (2, 2, 3), (0, 3)]), seed=seeds)
-def test_feed_forward_matches_loop(shape, seed):
-    rng = np.random.default_rng(seed)
-    params = transformer_params(seed, 3, 1, 5)["ffn"]
-    x = rng.normal(size=shape)
-    out = call_without_mutation(gl.feed_forward, params, x)
-    assert out.shape == shape
-    expected = np.zeros(shape)
-    for idx in np.ndindex(shape[:-1]):
-        hidden = [max(0.0, float(x[idx] @ params["W1"][:, f]) + params["b1"][f]) for f in range(5)]
-        expected[idx] = np.array(hidden) @ params["W2"] + params["b2"]
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(out, ref_ffn(params, x), rtol=1e-12, atol=1e-12)
-
-
 # --- the Transformer layer ------------------------------------------------------------------
 
 
@@ -479,34 +373,6 @@ def test_multi_head_attention_backward_padded_batch(masked):
     )
 
 
-def test_layer_norm_backward():
-    rng = np.random.default_rng(15)
-    params = {"gamma": rng.normal(size=4), "beta": rng.normal(size=4)}
-
-    def forward(p, x, cache):
-        return gl.layer_norm(x, p["gamma"], p["beta"], cache=cache)
-
-    check_backward(forward, gl.layer_norm_backward, params, features(16, 6, 4))
-    check_backward(forward, gl.layer_norm_backward, params, rng.normal(size=(2, 3, 4)))
-    check_backward(  # another eps
-        lambda p, x, c: gl.layer_norm(x, p["gamma"], p["beta"], eps=0.3, cache=c),
-        gl.layer_norm_backward,
-        params,
-        features(17, 3, 4) * 0.1,
-    )
-
-
-def test_feed_forward_backward():
-    rng = np.random.default_rng(17)
-    params = transformer_params(17, 4, 2, 8)["ffn"]
-
-    def forward(p, x, cache):
-        return gl.feed_forward(p, x, cache=cache)
-
-    check_backward(forward, gl.feed_forward_backward, params, features(18, 6, 4))
-    check_backward(forward, gl.feed_forward_backward, params, rng.normal(size=(2, 3, 4)))
-
-
 @pytest.mark.parametrize("norm", NORMS, ids=["post-LN", "pre-LN", "no-LN"])
 def test_transformer_layer_backward(graph, norm):
     check_backward(
@@ -550,6 +416,32 @@ def test_transformer_layer_backward_of_other_placements_and_hand_made_params():
     )
 
 
+def test_transformer_layer_backward_gives_layer_norms_it_did_not_run_a_zero_gradient():
+    """``{**params, "norm": None}`` keeps ``ln1``, ``ln2`` unused: their gradients are 0, the
+    rest that of the layer built without them (so Adam can update the params as they are)."""
+    params, h = transformer_params(24, 4, 2, 8, "post"), features(24, 5, 4)
+    cache, bare_cache = {}, {}
+    out = gl.transformer_layer({**params, "norm": None}, h, cache=cache)
+    d_params, d_h = gl.transformer_layer_backward(cache, np.ones_like(out))
+    assert list(d_params) == ["attn", "ln1", "ffn", "ln2"]  # the order of params
+    for part in ("ln1", "ln2"):
+        assert set(d_params[part]) == {"gamma", "beta"}
+        for key, grad in d_params[part].items():
+            assert grad.dtype == params[part][key].dtype
+            np.testing.assert_array_equal(grad, np.zeros(4))
+    gl.transformer_layer(without(params, "ln1", "ln2") | {"norm": None}, h, cache=bare_cache)
+    d_bare, d_h_bare = gl.transformer_layer_backward(bare_cache, np.ones_like(out))
+    np.testing.assert_array_equal(d_h, d_h_bare)
+    for (path, a), (_, b) in zip(flat(without(d_params, "ln1", "ln2")), flat(d_bare), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=path)
+    check_backward(  # and 0 is what finite differences say
+        lambda p, x, c: gl.transformer_layer(p, x, cache=c),
+        gl.transformer_layer_backward,
+        {**params, "norm": None},
+        h,
+    )
+
+
 def test_backward_refuses_a_wrong_cache_or_gradient():
     params, h = transformer_params(23, 4, 2, 8), features(23, 6, 4)
     cache = {}
@@ -564,14 +456,6 @@ def test_backward_refuses_a_wrong_cache_or_gradient():
         gl.multi_head_attention_backward(cache, np.zeros((6, 4)))
     with pytest.raises(ValueError, match=r"the output of multi_head_attention had shape"):
         gl.multi_head_attention_backward(cache["attn"], np.zeros((5, 4)))
-    with pytest.raises(ValueError, match="cache must be the dict filled in by layer_norm"):
-        gl.layer_norm_backward(None, np.zeros(3))
-    with pytest.raises(ValueError, match=r"the output of layer_norm had shape \(6, 4\)"):
-        gl.layer_norm_backward(cache["ln1"], np.zeros((4, 6)))
-    with pytest.raises(ValueError, match="cache must be the dict filled in by feed_forward"):
-        gl.feed_forward_backward(cache["ln2"], np.zeros((6, 4)))
-    with pytest.raises(ValueError, match=r"the output of feed_forward had shape \(6, 4\)"):
-        gl.feed_forward_backward(cache["ffn"], np.zeros((6, 8)))
 
 
 # --- symmetries, dtypes, zero nodes -----------------------------------------------------------
@@ -584,10 +468,6 @@ LAYERS = {
     "transformer_dense": lambda p, h, g: gl.transformer_layer(p["post"], h),
     "transformer_pre_ln": lambda p, h, g: gl.transformer_layer(p["pre"], h, g),
     "transformer_no_ln": lambda p, h, g: gl.transformer_layer(p["none"], h, g),
-    "layer_norm": lambda p, h, g: gl.layer_norm(
-        h, p["post"]["ln1"]["gamma"], p["post"]["ln1"]["beta"]
-    ),
-    "feed_forward": lambda p, h, g: gl.feed_forward(p["post"]["ffn"], h),
 }
 
 
@@ -600,29 +480,7 @@ def all_params(seed, d=4, dtype=np.float64):
     }
 
 
-@pytest.mark.parametrize("layer", sorted(LAYERS))
-@given(g=graphs(min_nodes=1), seed=seeds)
-@settings(max_examples=15)
-def test_permutation_equivariance(layer, g, seed):
-    fn = LAYERS[layer]
-    params = all_params(seed)
-    h = features(seed, g.num_nodes, 4)
-    perm = np.random.default_rng(seed).permutation(g.num_nodes)
-    out = fn(params, h, g)
-    np.testing.assert_allclose(fn(params, h[perm], relabel(g, perm)), out[perm], atol=1e-12)
-
-
-@pytest.mark.parametrize("layer", sorted(LAYERS))
-@pytest.mark.parametrize("params_dtype", [np.float32, np.float64])
-def test_float32_in_float32_out(layer, params_dtype):
-    g = gl.add_self_loops(random_graph(np.random.default_rng(0), 5))
-    params = all_params(0, dtype=params_dtype)
-    h32 = features(0, 5, 4, np.float32)
-    out32 = call_without_mutation(LAYERS[layer], params, h32, g)
-    assert out32.dtype == np.float32
-    out64 = LAYERS[layer](params, h32.astype(np.float64), g)
-    assert out64.dtype == np.float64
-    np.testing.assert_allclose(out32, out64, rtol=1e-4, atol=1e-4)
+test_permutation_equivariance, test_float32_in_float32_out = layer_tests(LAYERS, all_params)
 
 
 @pytest.mark.parametrize("params_dtype", [np.float32, np.float64])
@@ -641,8 +499,6 @@ def test_integer_features_compute_in_float64():
     h = np.arange(12).reshape(3, 4)
     assert gl.transformer_layer(params["post"], h).dtype == np.float64
     assert gl.multi_head_attention(params["attn"], h, gl.path_graph(3)).dtype == np.float64
-    assert gl.layer_norm(h, np.ones(4), np.zeros(4)).dtype == np.float64
-    assert gl.feed_forward(params["post"]["ffn"], h).dtype == np.float64
 
 
 @pytest.mark.parametrize("norm", NORMS)
@@ -674,12 +530,6 @@ TF = gl.init_transformer_layer(np.random.default_rng(4), 6, 2, 12)
 TF_PRE = gl.init_transformer_layer(np.random.default_rng(4), 6, 2, 12, norm="pre")
 
 
-def nan_at(x, value=np.nan):
-    x = x.copy()
-    x[1, 2] = value
-    return x
-
-
 def replace(params, key, value):
     """A copy of ``params`` with ``params[part][key] = value`` for ``key = "part/key"``."""
     part, key = key.split("/")
@@ -707,19 +557,6 @@ BAD = [
         lambda: gl.transformer_layer(None, H4),
         TypeError,
         r"params must be a dict of arrays \(made by init_transformer_layer\), got NoneType",
-    ),
-    (
-        "feed_forward_arguments_swapped",
-        lambda: gl.feed_forward(H4, {"W1": 1}),
-        TypeError,
-        r"params must be a dict of arrays \(W1, b1, W2, b2\), got ndarray.*"
-        r"feed_forward\(params, x\)",
-    ),
-    (
-        "layer_norm_given_params",
-        lambda: gl.layer_norm(TF["ln1"], np.ones(6), np.zeros(6)),
-        TypeError,
-        r"x must be a real-valued array, got dtype object; it looks like a params dict",
     ),
     (
         "mha_W_Q_shape",
@@ -900,13 +737,13 @@ BAD = [
     ),
     (
         "mha_h_nan",
-        lambda: gl.multi_head_attention(MHA, nan_at(H4)),
+        lambda: gl.multi_head_attention(MHA, with_nan(H4)),
         ValueError,
         "h contains NaN/inf",
     ),
     (
         "tf_h_neg_inf",
-        lambda: gl.transformer_layer(TF, nan_at(H4, -np.inf)),
+        lambda: gl.transformer_layer(TF, with_nan(H4, -np.inf)),
         ValueError,
         r"h contains NaN/inf \(shape \(4, 6\)\)",
     ),
@@ -952,53 +789,7 @@ BAD = [
         TypeError,
         r"mask must be a boolean array, got dtype float64",
     ),
-    # --- LayerNorm and feed-forward
-    (
-        "layer_norm_nan",
-        lambda: gl.layer_norm(nan_at(H4), np.ones(6), np.zeros(6)),
-        ValueError,
-        "x contains NaN/inf",
-    ),
-    (
-        "layer_norm_scalar",
-        lambda: gl.layer_norm(1.0, np.ones(1), np.zeros(1)),
-        ValueError,
-        r"x must have at least one axis \(\.\.\., d\)",
-    ),
-    (
-        "layer_norm_beta_shape",
-        lambda: gl.layer_norm(H4, np.ones(6), np.zeros((1, 6))),
-        ValueError,
-        r"beta has shape \(1, 6\) but x has d=6; expected \(6,\)",
-    ),
-    (
-        "layer_norm_gamma_text",
-        lambda: gl.layer_norm(H4, np.array(["a"] * 6), np.zeros(6)),
-        TypeError,
-        r"gamma must be a real-valued array",
-    ),
-    (
-        "feed_forward_scalar",
-        lambda: gl.feed_forward(TF["ffn"], 1.0),
-        ValueError,
-        r"x must have at least one axis \(\.\.\., d_model\)",
-    ),
-    (
-        "feed_forward_b1_shape",
-        lambda: gl.feed_forward(TF["ffn"] | {"b1": np.zeros(6)}, H4),
-        ValueError,
-        r"b1 has shape \(6,\) but x has d_model=6 \(and W1 has d_ff=12\), so b1 must be \(12,\)",
-    ),
-    (
-        "feed_forward_x_width",
-        lambda: gl.feed_forward(TF["ffn"], H4[:, :5]),
-        ValueError,
-        r"W1 has shape \(6, 12\) but x has d_model=5",
-    ),
 ]
 
 
-@pytest.mark.parametrize(("call", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
-    with pytest.raises(exc, match=match):
-        call()
+test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)

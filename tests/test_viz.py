@@ -1,6 +1,7 @@
 """Plots: they return Axes, draw one artist per edge or cell, label the words, check their inputs.
 
-The tests look at what is drawn (arrows, rings, texts, tick labels, colours), not at how.
+The tests look at what is drawn (arrows, rings, texts, tick labels, colours), not at how:
+``draw_layers`` against the layers run by hand, ``pca_2d`` against the covariance.
 ``setup_notebook`` and ``show_error``: test_notebook.py.
 """
 
@@ -14,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import graphs  # noqa: E402
+from conftest import call_without_mutation, graphs  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
@@ -637,7 +638,40 @@ def test_attention_heatmap_rejects_bad_inputs():
         gl.attention_heatmap(np.full((2, 2), "x"), list("ab"))
 
 
-# --- draw_layers (more in test_own_sentence.py) ----------------------------------------------
+# --- draw_layers ----------------------------------------------------------------------------
+
+
+def widths(ax: Axes) -> list[float]:
+    return sorted(round(a.get_linewidth(), 6) for a in arrows(ax))
+
+
+def layers_by_hand(n: int, graph: gl.Graph, seed: int, d: int):
+    """The GAT's and the Transformer's weights, from the same seed sequence as draw_layers."""
+    rng = np.random.default_rng(seed)
+    h = rng.normal(size=(n, d))
+    gat_graph = gl.add_self_loops(graph)
+    _, alpha = gl.gat_layer(gl.init_gat_layer(rng, d, d), h, gat_graph, return_attention=True)
+    params = gl.init_transformer_layer(rng, d, num_heads=1, d_ff=2 * d)
+    complete = gl.complete_graph(n)
+    _, weights = gl.transformer_layer(params, h, complete, num_heads=1, return_attention=True)
+    return gat_graph, alpha[:, 0], complete, weights[:, 0]
+
+
+def expected_widths(graph: gl.Graph, weights: np.ndarray, keep: np.ndarray) -> list[float]:
+    """Line widths of the kept non-loop edges: 2.2 x weight / the largest kept weight."""
+    strength = weights / weights[keep].max()
+    arcs = keep & (graph.senders != graph.receivers)
+    return sorted(round(w, 6) for w in (2.2 * strength[arcs]).tolist())
+
+
+def strongest_per_receiver(graph: gl.Graph, weights: np.ndarray, k: int) -> np.ndarray:
+    """``(E,)`` bool: each receiver's k largest weights, ties to the earlier edge (a loop)."""
+    keep = np.zeros(graph.num_edges, dtype=bool)
+    for i in range(graph.num_nodes):
+        edges = np.flatnonzero(graph.receivers == i)
+        ranked = sorted(edges.tolist(), key=lambda e: (-weights[e], e))
+        keep[ranked[:k]] = True
+    return keep
 
 
 def test_draw_layers_draws_a_gnn_a_gat_and_a_transformer_panel(no_show):
@@ -653,17 +687,133 @@ def test_draw_layers_draws_a_gnn_a_gat_and_a_transformer_panel(no_show):
         assert texts(ax)[:3] == ["the", "cat", "sat"]
 
 
-def test_draw_layers_without_heads_uses_the_window_and_receiver_labels_one_word():
+def test_draw_layers_draws_the_layers_own_weights():
+    """The running sentence: the tree, then the GAT's and the Transformer's weights as widths."""
+    axes = gl.draw_layers(WORDS, HEADS, seed=3, d=6)
+    tree = gl.dependency_graph(HEADS)
+    # GNN: the tree, one two-headed arc per word-head pair
+    assert len(arrows(axes[0])) == N - 1
+    assert f"dependency tree: {tree.num_edges} edges" in axes[0].get_title()
+    # GAT: its own weights on the tree's edges (self loops are rings)
+    gat_graph, alpha, complete, weights = layers_by_hand(N, tree, seed=3, d=6)
+    assert widths(axes[1]) == pytest.approx(
+        expected_widths(gat_graph, alpha, np.ones(gat_graph.num_edges, bool)), abs=1e-5
+    )
+    assert f"α on {gat_graph.num_edges} edges" in axes[1].get_title()
+    # Transformer: the 2 strongest of each word's n incoming weights, on the complete graph
+    keep = strongest_per_receiver(complete, weights, 2)
+    assert widths(axes[2]) == pytest.approx(expected_widths(complete, weights, keep), abs=1e-5)
+    assert f"α on {N * N} edges, each word's 2 strongest drawn" in axes[2].get_title()
+
+
+def test_draw_layers_top_k_none_draws_every_transformer_edge():
+    axes = gl.draw_layers("a b c d", top_k=None)
+    assert len(arrows(axes[2])) == 4 * 3  # every j -> i with j != i; loops are rings
+    assert "strongest" not in axes[2].get_title()
+
+
+def test_draw_layers_receiver_shows_one_words_edges():
+    words, heads = ["the", "dog", "chased", "the", "ball"], [1, 2, -1, 4, 2]
+    i = words.index("chased")
+    axes = gl.draw_layers(words, heads, receiver=i, seed=1)
+    tree = gl.dependency_graph(heads)
+    senders = tree.senders[tree.receivers == i]
+    for ax in axes:
+        assert f"into {i} 'chased'" in ax.get_title()
+    gat_graph, alpha, complete, weights = layers_by_hand(len(words), tree, seed=1, d=8)
+    # GAT and Transformer label every edge into "chased" with its weight, loop included
+    labels = sorted(t.get_text() for t in axes[1].texts if t.get_text().startswith("0."))
+    into = gat_graph.receivers == i
+    assert labels == sorted(f"{a:.2f}" for a in alpha[into])
+    assert len(arrows(axes[1])) == len(senders)
+    assert len(arrows(axes[2])) == len(words) - 1  # all of them: top_k does not apply
+    labels = sorted(t.get_text() for t in axes[2].texts if t.get_text().startswith("0."))
+    assert labels == sorted(f"{w:.2f}" for w in weights[complete.receivers == i])
+
+
+def test_draw_layers_without_heads_uses_the_window():
+    axes = gl.draw_layers("the dog chased the ball", radius=2)
+    window = gl.window_graph(5, 2, self_loops=False)
+    assert f"window (radius 2): {window.num_edges} edges" in axes[0].get_title()
+    assert len(arrows(axes[1])) == window.num_edges
     axes = gl.draw_layers("a b c d", radius=1, receiver=2)
     assert axes[0].get_title().startswith("GNN on the window (radius 1): 6 edges")
     assert "into 2 'c'" in axes[2].get_title() and "strongest" not in axes[2].get_title()
     assert len(arrows(axes[2])) + len(rings(axes[2])) == 4  # every edge into "c", labelled
 
 
-def test_draw_layers_into_given_axes_and_bad_inputs():
+def test_draw_layers_is_deterministic_and_seeded():
+    first, again, other = (gl.draw_layers("a b c d", seed=s) for s in (1, 1, 2))
+    assert widths(first[2]) == widths(again[2])
+    assert widths(first[1]) != widths(other[1])
+
+
+def test_draw_layers_into_given_axes():
     fig, axes = plt.subplots(3, 1)
     assert list(gl.draw_layers("one two", axes=axes)) == list(axes)
-    with pytest.raises(ValueError, match="axes must be three matplotlib Axes, got 2 items"):
-        gl.draw_layers("one two", axes=axes[:2])
-    with pytest.raises(ValueError, match=r"d must be >= 1 \(features per word\), got 0"):
-        gl.draw_layers("one two", d=0)
+    assert all(ax.figure is fig for ax in axes)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"sentence": ""}, ValueError, "sentence is empty"),
+        ({"heads": [0, -1, -1]}, ValueError, "exactly one root"),
+        ({"heads": [-1]}, ValueError, "heads has shape"),
+        ({"d": 0}, ValueError, r"d must be >= 1 \(features per word\), got 0"),
+        ({"d": 2.0}, TypeError, "d must be an int"),
+        ({"receiver": 3}, ValueError, "receiver=3 is out of range"),
+        ({"receiver": "cat"}, TypeError, "receiver must be a node index"),
+        ({"top_k": 0}, ValueError, "top_k must be >= 1"),
+        ({"axes": "two"}, ValueError, "axes must be three matplotlib Axes, got 2 items"),
+        ({"axes": "text"}, ValueError, "axes must be three matplotlib Axes, got 1 items"),
+    ],
+)
+def test_draw_layers_bad_input(kwargs, error, match):
+    args = {"sentence": "the cat sat", **kwargs}
+    if kwargs.get("axes") == "two":
+        _, args["axes"] = plt.subplots(1, 2)
+    with pytest.raises(error, match=match):
+        gl.draw_layers(**args)
+
+
+# --- pca_2d ----------------------------------------------------------------------------------
+
+
+def test_pca_2d_of_points_on_a_plane_keeps_their_distances():
+    """Points on a tilted plane in 5-D: two directions hold all the variance, distances stay."""
+    rng = np.random.default_rng(0)
+    plane = np.linalg.qr(rng.normal(size=(5, 2)))[0].T  # (2, 5) orthonormal rows
+    z = rng.normal(size=(12, 2)) * [3.0, 1.0] @ plane + rng.normal(size=5)
+    xy, explained = gl.pca_2d(z)
+    assert xy.shape == (12, 2) and explained == pytest.approx(1.0)
+    distances = np.linalg.norm(z[:, None] - z[None], axis=-1)
+    np.testing.assert_allclose(np.linalg.norm(xy[:, None] - xy[None], axis=-1), distances)
+    np.testing.assert_allclose(xy.mean(axis=0), 0, atol=1e-12)  # centred
+    cov = np.cov(xy.T)
+    assert abs(cov[0, 1]) < 1e-10 and cov[0, 0] >= cov[1, 1]  # uncorrelated, largest first
+
+
+def test_pca_2d_explained_is_the_share_of_the_two_largest_variances():
+    z = np.random.default_rng(1).normal(size=(40, 4)) * [4.0, 2.0, 1.0, 0.5]
+    xy, explained = call_without_mutation(gl.pca_2d, z)
+    variances = np.sort(np.linalg.eigvalsh(np.cov(z.T)))[::-1]
+    assert explained == pytest.approx(variances[:2].sum() / variances.sum())
+    np.testing.assert_allclose(np.var(xy, axis=0, ddof=1), variances[:2])
+    assert type(explained) is float
+
+
+def test_pca_2d_of_one_feature_or_no_variance():
+    xy, explained = gl.pca_2d([[1.0], [3.0], [2.0]])  # d = 1: the second column is zero
+    np.testing.assert_allclose(np.abs(xy[:, 0]), [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(xy[:, 1], 0)
+    assert explained == pytest.approx(1.0)
+    xy, explained = gl.pca_2d(np.ones((4, 3)))  # every row the same: nothing to explain
+    np.testing.assert_array_equal(xy, 0)
+    assert explained == 1.0
+
+
+@pytest.mark.parametrize("z", [np.zeros(5), np.zeros((3, 0)), np.zeros((2, 2, 2))])
+def test_pca_2d_rejects_anything_but_rows_of_features(z):
+    with pytest.raises(ValueError, match=r"z must be \(n, d\) with d >= 1, got shape"):
+        gl.pca_2d(z)

@@ -76,9 +76,8 @@ h = rng.normal(size=(n, d))
 
 gnn = gl.gnn_layer(gl.init_gnn_layer(rng, d, d), h, tree)  # U is the self term: no self loops
 gat_params = gl.init_gat_layer(rng, d, d_gat, num_heads=num_heads)
-gat = gl.gat_layer(
-    gat_params, h, gl.add_self_loops(tree)
-)  # no self term: a loop lets i hear itself
+# GAT has no self term: a self loop lets word i hear itself
+gat = gl.gat_layer(gat_params, h, gl.add_self_loops(tree))
 tfm_params = gl.init_transformer_layer(rng, d, num_heads=num_heads, d_ff=16)
 tfm, weights = gl.transformer_layer(tfm_params, h, return_attention=True)
 print("GNN         ", gnn.shape)
@@ -107,7 +106,9 @@ print("Transformer ", tfm.shape, " attention weights", weights.shape, "(heads, r
 params = gl.init_transformer_layer(np.random.default_rng(1), d, num_heads=num_heads, d_ff=16)
 dense = gl.transformer_layer(params, h)  # graph=None: dense matrices
 as_gnn = gl.transformer_layer(params, h, complete)  # messages on the edges
-np.testing.assert_allclose(dense, as_gnn, atol=1e-12)
+np.testing.assert_allclose(
+    dense, as_gnn, atol=1e-12, err_msg="dense == message passing on the complete graph"
+)
 print(
     f"one Transformer layer, computed densely and as message passing on the complete graph "
     f"({complete.num_edges} edges): equal to 1e-12: {bool(np.abs(dense - as_gnn).max() < 1e-12)}"
@@ -117,12 +118,25 @@ print(
 # ## One picture
 #
 # Left: the dependency tree as a graph over the sentence. Right: how much each word (row) attends to each
-# word (column) in head 0 of the Transformer layer — a weighted version of the complete graph.
+# word (column) in head 0 of the Transformer layer — a weighted version of the complete graph. Each row sums
+# to 1; an untrained layer spreads it over all the words, so the colours run from 0 to the largest weight
+# (in the title), not to 1.
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
 gl.draw_graph(tree, words, ax=ax1, title="dependency tree: edges each way")
-gl.attention_heatmap(weights[0], words, ax=ax2, title="Transformer head 0: attention weights")
+alpha = weights[0]  # head 0: row i = receiver (query), column j = sender (key); rows sum to 1
+gl.heatmap(
+    alpha,
+    words,
+    words,
+    ax=ax2,
+    title=f"Transformer head 0: attention weights (largest {alpha.max():.2f})",
+    xlabel="key / sender j",
+    ylabel="query / receiver i",
+    lines=False,
+)
+fig.colorbar(ax2.images[0], ax=ax2, fraction=0.046, pad=0.04, label=r"$\alpha_{ij}$")
 plt.tight_layout()
 plt.show()
 
@@ -168,7 +182,8 @@ plt.show()
 # </details>
 #
 # **3. More heads.** In the same cell, change `num_heads = 2` to `num_heads = 4`. Predict the shapes. Then
-# try `num_heads = 3`.
+# try `num_heads = 3`. Last, with `num_heads = 2` back, run `gl.transformer_layer(tfm_params, h, num_heads=4)` in a
+# new cell below it.
 #
 # <details><summary>Answer</summary>
 #

@@ -28,6 +28,10 @@
 # **Prerequisites:** notebook 00 (your set-up works) and NumPy indexing (`x[idx]`, boolean masks). No machine
 # learning is needed yet.
 #
+# **Practice:** `practice/01_sentences_as_graphs.ipynb` is this notebook with the bodies of four functions
+# (marked ✎: the adjacency matrix, the window graph, the dependency tree, the padding mask) left for you to
+# write; the cell after each runs a check that names the likely mistake.
+#
 # The notation is the course's [notation page](../docs/notation.md), used by every notebook (it also says how
 # the talk, PyTorch, PyG, DGL, jraph and networkx write the same things): features are row vectors $h_i$, an edge
 # $j \to i$ carries a message from the **sender** $j$ to the **receiver** $i$, and $\mathcal{N}(i)$ is the set of
@@ -72,6 +76,10 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 words, heads = gl.example_sentence()
 n = len(words)
 follow = ("cat", "it")  # two words we follow through the notebook ("it" refers to "cat")
+missing = [w for w in follow if w not in words]
+if missing:  # your own sentence: follow its first and last word unless you set `follow`
+    follow = (words[0], words[-1])
+    print(f"{missing} not in this sentence: we follow {follow} instead (set `follow` to choose)")
 print(f"n = {n} words")
 for i, word in enumerate(words):
     head = f"{heads[i]} ({words[heads[i]]})" if heads[i] >= 0 else "-1 (root)"
@@ -108,18 +116,21 @@ for i, word in enumerate(words):
 # The two "the"s differ only in their position. Drop that column and they have the same features:
 
 # %%
-repeated = next(w for w in words if words.count(w) > 1)  # a word that occurs twice
-first, second = [i for i, w in enumerate(words) if w == repeated][:2]
+repeated = next((w for w in words if words.count(w) > 1), None)  # a word that occurs twice
 without_position = h_hand[:, 1:]
-print(f"'{repeated}' is node {first} and node {second}")
-print(
-    f"rows {first} and {second} equal, with position:   ",
-    np.array_equal(h_hand[first], h_hand[second]),
-)
-print(
-    f"rows {first} and {second} equal, without position:",
-    np.array_equal(without_position[first], without_position[second]),
-)
+if repeated is None:
+    print("every word of this sentence occurs once: no two nodes share a word to compare")
+else:
+    first, second = [i for i, w in enumerate(words) if w == repeated][:2]
+    print(f"'{repeated}' is node {first} and node {second}")
+    print(
+        f"rows {first} and {second} equal, with position:   ",
+        np.array_equal(h_hand[first], h_hand[second]),
+    )
+    print(
+        f"rows {first} and {second} equal, without position:",
+        np.array_equal(without_position[first], without_position[second]),
+    )
 
 # %% [markdown]
 # Hold on to this. Two nodes with equal features can still end up with different vectors after a GNN layer if
@@ -145,15 +156,18 @@ E = rng.normal(size=(len(vocab), d))  # the embedding table, one row per vocabul
 
 h = E[token_ids]  # the lookup: one row per node
 onehot = np.eye(len(vocab))[token_ids]  # (n, |V|)
-np.testing.assert_allclose(onehot @ E, h)  # the lookup is a one-hot row times E
+np.testing.assert_allclose(onehot @ E, h, err_msg="the lookup must be a one-hot row times E")
 
 print(f"vocabulary ({len(vocab)}): {vocab}")
 print(f"token ids: {token_ids}")
 print(f"E: {E.shape},  h = E[token_ids]: {h.shape}")
-print(
-    f"nodes {first} and {second} ('{repeated}') have identical rows:",
-    np.array_equal(h[first], h[second]),
-)
+if repeated is None:
+    print("no word occurs twice: every node has another word's row")
+else:
+    print(
+        f"nodes {first} and {second} ('{repeated}') have identical rows:",
+        np.array_equal(h[first], h[second]),
+    )
 
 # %%
 fig, ax = plt.subplots(figsize=(6.0, 3.8))
@@ -224,9 +238,9 @@ for e, (j, i) in enumerate(zip(g4.senders, g4.receivers, strict=True)):
 order = np.lexsort((toy_senders, toy_receivers))  # primary key: receiver, then sender
 my_indptr = np.concatenate([[0], np.cumsum(np.bincount(toy_receivers, minlength=4))])
 
-np.testing.assert_array_equal(toy_senders[order], g4.senders)
-np.testing.assert_array_equal(toy_receivers[order], g4.receivers)
-np.testing.assert_array_equal(my_indptr, g4.indptr)
+np.testing.assert_array_equal(toy_senders[order], g4.senders, err_msg="senders, sorted by hand")
+np.testing.assert_array_equal(toy_receivers[order], g4.receivers, err_msg="receivers, sorted")
+np.testing.assert_array_equal(my_indptr, g4.indptr, err_msg="indptr = 0, then running in-degrees")
 print("order: ", order)
 print("indptr:", g4.indptr)
 for i, word in enumerate(toy_words):
@@ -265,6 +279,7 @@ stored_labels = toy_labels[order]  # now aligned with g4.senders / g4.receivers
 for j, i, label in zip(g4.senders, g4.receivers, stored_labels, strict=True):
     print(f"{toy_words[j]:>4s} -> {toy_words[i]:4s} {label}")
 
+
 # %% [markdown]
 # ## 4 · The adjacency matrix, and which way round it is
 #
@@ -274,12 +289,26 @@ for j, i, label in zip(g4.senders, g4.receivers, stored_labels, strict=True):
 # \qquad\text{row } i = \text{receiver},\ \text{column } j = \text{sender}.$$
 #
 # Row $i$ lists the words $i$ **hears** (its $\mathcal{N}(i)$), and column $j$ lists the words that hear $j$. Building
-# it from the edge list is one line of fancy indexing:
+# it from the edge list is one line of fancy indexing, `A[receivers, senders] = 1`: edge $e$ puts a one in row
+# `receivers[e]`, column `senders[e]`.
 
 # %%
-A4 = np.zeros((4, 4))
-A4[g4.receivers, g4.senders] = 1  # row = receiver i, column = sender j
-np.testing.assert_allclose(A4, g4.adjacency())
+# ✎ practice: this body is yours to write in practice/01_sentences_as_graphs.ipynb
+def my_adjacency(senders, receivers, num_nodes):
+    """(n, n) float: A[i, j] = 1 iff there is an edge j -> i (row = receiver, column = sender)."""
+    A = np.zeros((num_nodes, num_nodes))
+    A[receivers, senders] = 1  # row = receiver i, column = sender j
+    return A
+
+
+# %%
+gl.practice.check_adjacency(my_adjacency)
+
+# %%
+A4 = my_adjacency(g4.senders, g4.receivers, g4.num_nodes)
+np.testing.assert_allclose(
+    A4, g4.adjacency(), err_msg="my_adjacency == g.adjacency() on the toy tree"
+)
 
 print("A (rows: receivers i, columns: senders j)")
 print(A4)
@@ -299,47 +328,37 @@ print("row sums = in-degrees |N(i)|:", A4.sum(axis=1), "=", g4.in_degree)
 M = np.array([[1.0], [10.0], [100.0], [1000.0]])  # "the" sends 1, "cat" 10, "sat" 100, "down" 1000
 m_dense = A4 @ M
 m_edges = gl.propagate(g4, M[g4.senders])  # gather along edges, sum per receiver
-np.testing.assert_allclose(m_dense, m_edges)
+np.testing.assert_allclose(m_dense, m_edges, err_msg="A @ M == gl.propagate (toy tree)")
 for i, word in enumerate(toy_words):
     print(f"{word:>4s} receives {m_dense[i, 0]:6.0f}")
-
 
 # %% [markdown]
 # "sat" receives 1010 = 10 + 1000: "cat" and "down", its two neighbours. "the" receives 10: only "cat".
 #
 # We draw the two views side by side. `gl.draw_graph` puts the words on a line and every edge on an arc; a
-# pair $j \to i$, $i \to j$ is one arc with two arrow heads. For the matrix we write a small helper (words as tick
-# labels, rows = receivers) that we reuse for the whole notebook.
+# pair $j \to i$, $i \to j$ is one arc with two arrow heads. `gl.heatmap` draws the matrix with the words as
+# tick labels, rows = receivers, as in the whole notebook.
 
 # %%
-def show_adjacency(A, labels, ax, title, annotate=False):
-    """Draw a 0/1 adjacency matrix: row i = receiver, column j = sender."""
-    k = A.shape[0]
-    ax.imshow(A, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(k), labels, rotation=90)
-    ax.set_yticks(range(k), labels)
-    ax.grid(False)
-    cuts = np.arange(1, k) - 0.5  # thin white lines between the cells
-    ax.hlines(cuts, -0.5, k - 0.5, color="white", linewidth=0.6)
-    ax.vlines(cuts, -0.5, k - 0.5, color="white", linewidth=0.6)
-    ax.set_xlabel("sender j")
-    ax.set_ylabel("receiver i")
-    ax.set_title(title)
-    if annotate:
-        for i in range(k):
-            for j in range(k):
-                color = "white" if A[i, j] > 0.5 else "0.5"
-                ax.text(j, i, f"{A[i, j]:.0f}", ha="center", va="center", color=color)
-
-
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), width_ratios=[1.6, 1])
 pairs_title = (
     f"'{' '.join(toy_words)}': {g4.num_edges} edges = {g4.num_edges // 2} arcs, each both ways"
 )
 gl.draw_graph(g4, toy_words, ax=ax1, title=pairs_title)
-show_adjacency(g4.adjacency(), toy_words, ax2, "adjacency: A[i, j] = 1 iff j → i", annotate=True)
+gl.heatmap(
+    g4.adjacency(),
+    toy_words,
+    toy_words,
+    ax=ax2,
+    title="adjacency: A[i, j] = 1 iff j → i",
+    annotate=True,
+    cmap="Blues",
+    xlabel="sender j",
+    ylabel="receiver i",
+)
 plt.tight_layout()
 plt.show()
+
 
 # %% [markdown]
 # Each arc on the left is a symmetric pair of ones on the right, $A_{ij} = A_{ji} = 1$. Read the row of "sat": ones
@@ -360,23 +379,49 @@ plt.show()
 # | dependency tree | $j = \mathrm{head}(i)$ or $i = \mathrm{head}(j)$ | a syntax-aware GNN on the output of a parser |
 #
 # Each rule is a boolean mask over $(i, j)$, which we can write in NumPy and turn into edges with `np.nonzero`.
-# Because `np.nonzero` walks the mask row by row, the edges come out already sorted by receiver. We check every
-# hand-built graph against the module's constructor:
+# Because `np.nonzero` walks the mask row by row, the edges come out already sorted by receiver. The window
+# graph first, all pairs with $\lvert i - j \rvert \le r$:
+
+# %%
+# ✎ practice: this body is yours to write in practice/01_sentences_as_graphs.ipynb
+def my_window_graph(n, radius):
+    """The window graph: an edge j -> i for every |i - j| <= radius, self loops included."""
+    idx = np.arange(n)
+    near = np.abs(idx[:, None] - idx[None, :]) <= radius  # near[i, j] = |i - j| <= radius
+    receivers, senders = np.nonzero(near)  # row by row: sorted by receiver
+    return gl.Graph(senders, receivers, n)
+
+
+# %%
+gl.practice.check_window_graph(my_window_graph)
+
+
+# %% [markdown]
+# The dependency tree is not a rule on positions: it links every word $i$ with its head $h = \texttt{heads}[i]$,
+# both ways, an edge $i \to h$ and an edge $h \to i$. The root (head $-1$) has no head, and no edge to one:
+
+# %%
+# ✎ practice: this body is yours to write in practice/01_sentences_as_graphs.ipynb
+def my_dependency_graph(heads):
+    """The dependency tree: an edge each way between every word and its head (root: -1)."""
+    heads = np.asarray(heads)
+    child = np.flatnonzero(heads >= 0)  # every word but the root
+    senders = np.concatenate([child, heads[child]])  # word -> head, then head -> word
+    receivers = np.concatenate([heads[child], child])
+    return gl.Graph(senders, receivers, len(heads))
+
+
+# %%
+gl.practice.check_dependency_graph(my_dependency_graph)
+
+# %% [markdown]
+# The complete and causal rules are one mask each. We build all four graphs by hand and check each against
+# the module's constructor:
 
 # %%
 radius = 1  # window radius: change it and rerun the cells below
 
 idx = np.arange(n)
-dist = np.abs(idx[:, None] - idx[None, :])  # dist[i, j] = |i - j|
-masks = {
-    "complete": np.ones((n, n), dtype=bool),
-    f"window r={radius}": dist <= radius,
-    "causal": idx[None, :] <= idx[:, None],  # j <= i
-    "dependency tree": np.zeros((n, n), dtype=bool),
-}
-child = np.flatnonzero(heads >= 0)
-masks["dependency tree"][child, heads[child]] = True  # the word hears its head
-masks["dependency tree"][heads[child], child] = True  # the head hears the word
 
 
 def graph_from_mask(mask):
@@ -385,6 +430,12 @@ def graph_from_mask(mask):
     return gl.Graph(senders, receivers, mask.shape[0])
 
 
+by_hand = {
+    "complete": graph_from_mask(np.ones((n, n), dtype=bool)),
+    f"window r={radius}": my_window_graph(n, radius),
+    "causal": graph_from_mask(idx[None, :] <= idx[:, None]),  # j <= i
+    "dependency tree": my_dependency_graph(heads),
+}
 graphs = {
     "complete": gl.complete_graph(n),
     f"window r={radius}": gl.window_graph(n, radius),
@@ -392,9 +443,10 @@ graphs = {
     "dependency tree": gl.dependency_graph(heads),
 }
 for name, g in graphs.items():
-    mine = graph_from_mask(masks[name])
-    np.testing.assert_allclose(mine.adjacency(), g.adjacency())
-    assert mine == g  # same edges in the same order
+    np.testing.assert_allclose(
+        by_hand[name].adjacency(), g.adjacency(), err_msg=f"{name}: built by hand != gl's"
+    )
+    assert by_hand[name] == g, f"{name}: the hand-built graph has other edges, or another order"
     print(f"{name:16s} {g}   self loops: {g.has_self_loops()}")
 
 # %% [markdown]
@@ -428,9 +480,16 @@ plt.show()
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.6))
 for ax, (name, g) in zip(axes, graphs.items(), strict=True):
-    show_adjacency(g.adjacency(), words, ax, f"{name} (E = {g.num_edges})")
-for ax in axes[1:]:
-    ax.set_ylabel("")
+    gl.heatmap(
+        g.adjacency(),
+        words,
+        words,
+        ax=ax,
+        title=f"{name} (E = {g.num_edges})",
+        cmap="Blues",
+        xlabel="sender j",
+        ylabel="receiver i" if ax is axes[0] else None,
+    )
 plt.tight_layout()
 plt.show()
 
@@ -526,28 +585,24 @@ for name, g in [("dependency tree", tree), ("path graph", path)]:
     route = nx.shortest_path(gl.to_networkx(g), source=src, target=dst)
     print(f"{name:15s} {len(route) - 1} hops: " + " -> ".join(words[k] for k in route))
 
-
 # %% [markdown]
 # In the tree, "it" is three hops from "cat" (through its clause head "tired" and the verb "sat"). In the chain it is
 # six. Notebook 02 turns this into a receptive field that grows one hop per layer. The same question for all our
-# graphs, in both directions (the causal graph is directed, so the two directions can differ):
+# graphs, in both directions (the causal graph is directed, so the two directions can differ). `gl.hop_distance(g)`
+# answers it for every pair at once: `d[i, j]` is the number of hops from $j$ to $i$, and $-1$ where there is no
+# path (notebook 02 computes it by message passing):
 
 # %%
-def hops(g, source, target):
-    """Shortest number of edges from source to target, or None if no path exists."""
-    G = gl.to_networkx(g)
-    return nx.shortest_path_length(G, source, target) if nx.has_path(G, source, target) else None
-
-
 forward_name, backward_name = (f"{words[a]} -> {words[b]}" for a, b in [(src, dst), (dst, src)])
 print(f"{'graph':16s} {forward_name:>14s} {backward_name:>14s}")
 for name, g in {**graphs, "path graph": path}.items():
-    forward, backward = hops(g, src, dst), hops(g, dst, src)
-    print(f"{name:16s} {forward!s:>14s} {backward!s:>14s}")
+    d = gl.hop_distance(g)  # d[i, j]: hops from j to i, -1: no path
+    forward, backward = ("never" if k < 0 else str(k) for k in (d[dst, src], d[src, dst]))
+    print(f"{name:16s} {forward:>14s} {backward:>14s}")
 
 # %% [markdown]
 # The complete graph puts every pair one hop apart, which is what the Transformer buys with its $n^2$ edges. In the
-# causal graph "it" hears "cat" directly, but "cat" can never hear "it" (`None`): a language model reads left to right.
+# causal graph "it" hears "cat" directly, but "cat" can never hear "it": a language model reads left to right.
 #
 # Going back and forth loses nothing. networkx's own undirected graphs come in too (each undirected edge becomes
 # two directed edges). One warning: **networkx's matrix is the transpose of ours.** `nx.to_numpy_array` puts the
@@ -556,15 +611,14 @@ for name, g in {**graphs, "path graph": path}.items():
 
 # %%
 for g in graphs.values():
-    assert gl.from_networkx(gl.to_networkx(g)) == g  # round trip: same edges, same order
-assert gl.from_networkx(nx.path_graph(n)) == path  # undirected: one edge each way
+    assert gl.from_networkx(gl.to_networkx(g)) == g, f"round trip of {g}: same edges, same order"
+assert gl.from_networkx(nx.path_graph(n)) == path, "an undirected edge becomes one edge each way"
 
 causal = graphs["causal"]
 A_nx = nx.to_numpy_array(gl.to_networkx(causal), nodelist=range(n))
 print("round trips: ok")
 print("networkx matrix == our A:  ", np.array_equal(A_nx, causal.adjacency()))
 print("networkx matrix == our A.T:", np.array_equal(A_nx, causal.adjacency().T))
-
 
 # %% [markdown]
 # If you take an adjacency matrix from networkx, SciPy or a paper, check which way round it is before computing
@@ -574,8 +628,8 @@ print("networkx matrix == our A.T:", np.array_equal(A_nx, causal.adjacency().T))
 # ## 8 · Mistakes the module catches
 #
 # Graphs are easy to get subtly wrong, and a wrong graph does not crash a layer: it silently computes something
-# else. So the module checks what it is given and says what is wrong. We wrap each mistake in a `lambda` and
-# print the error it raises.
+# else. So the module checks what it is given and says what is wrong. We wrap each mistake in a `lambda`, and
+# `gl.show_error` runs it and prints the error it raises instead of a traceback.
 #
 # **Dependency trees.** `gl.dependency_graph` needs exactly one root (`-1`), heads in range, and no cycle. Three
 # common ways to break that: copying the head column of a CoNLL-U file (1-based, with `0` for the root), marking a
@@ -583,33 +637,33 @@ print("networkx matrix == our A.T:", np.array_equal(A_nx, causal.adjacency().T))
 # "was" hangs from "tired").
 
 # %%
-def show_error(label, make):
-    """Run make(); print the error it raises instead of a traceback."""
-    try:
-        make()
-        print(f"{label}: no error")
-    except (ValueError, TypeError) as e:
-        print(f"{label}:\n    {type(e).__name__}: {e}")
-
-
 conllu_heads = heads + 1  # CoNLL-U numbers words from 1 and marks the root with 0
-has_head = np.flatnonzero(heads >= 0)
-second_root = int(has_head[-1])  # the last word with a head ("tired") becomes a root too
-two_roots = heads.copy()
-two_roots[second_root] = -1
-# a cycle: the last word with a head and a dependent ("tired") now hangs from its own last dependent
-# ("was"), which hangs from it
-parent = int(next(k for k in has_head[::-1] if (heads == k).any()))
-child = int(np.flatnonzero(heads == parent)[-1])
-cycle = heads.copy()
-cycle[parent] = child
+gl.show_error(lambda: gl.dependency_graph(conllu_heads), "CoNLL-U heads (1-based)")
 
-show_error("CoNLL-U heads (1-based)", lambda: gl.dependency_graph(conllu_heads))
-show_error(f"two roots ('{words[second_root]}' too)", lambda: gl.dependency_graph(two_roots))
-show_error(
-    f"a cycle ('{words[parent]}' hangs from '{words[child]}')", lambda: gl.dependency_graph(cycle)
-)
-show_error("the real tree", lambda: gl.dependency_graph(heads))
+has_head = np.flatnonzero(heads >= 0)
+if has_head.size:  # the last word with a head ("tired") becomes a root too
+    second_root = int(has_head[-1])
+    two_roots = heads.copy()
+    two_roots[second_root] = -1
+    gl.show_error(lambda: gl.dependency_graph(two_roots), f"two roots ('{words[second_root]}' too)")
+else:
+    print("two roots: a sentence of one word has no second word to make a root")
+
+# a cycle: the last word with a head and a dependent ("tired") now hangs from its own last
+# dependent ("was"), which hangs from it
+parents = [int(k) for k in has_head if (heads == k).any()]
+if parents:
+    parent = parents[-1]
+    child = int(np.flatnonzero(heads == parent)[-1])
+    cycle = heads.copy()
+    cycle[parent] = child
+    gl.show_error(
+        lambda: gl.dependency_graph(cycle),
+        f"a cycle ('{words[parent]}' hangs from '{words[child]}')",
+    )
+else:
+    print("a cycle: no word has both a head and a dependent here, so no two words can swap roles")
+gl.show_error(lambda: gl.dependency_graph(heads), "the real tree")
 
 # %% [markdown]
 # Each message names the problem. The cycle is reported at word 6 ("because"), not at "was" or "tired". The check
@@ -625,15 +679,20 @@ show_error("the real tree", lambda: gl.dependency_graph(heads))
 # %%
 dup_senders = np.array([0, 1, 1, 2, 3, 2, 0])  # the -> cat listed twice
 dup_receivers = np.array([1, 0, 2, 1, 2, 3, 1])
-show_error("duplicate edge", lambda: gl.Graph(dup_senders, dup_receivers, 4))
-show_error(
-    "float indices", lambda: gl.Graph(toy_senders.astype(float), toy_receivers.astype(float), 4)
-)
-show_error("1-based nodes", lambda: gl.Graph(toy_senders + 1, toy_receivers + 1, 4))
-try:
+
+
+def write_a_sender():
     g4.senders[0] = 3
-except ValueError as e:
-    print(f"writing into g4.senders:\n    ValueError: {e}")
+
+
+mistakes = {
+    "duplicate edge": lambda: gl.Graph(dup_senders, dup_receivers, 4),
+    "float indices": lambda: gl.Graph(toy_senders.astype(float), toy_receivers.astype(float), 4),
+    "1-based nodes": lambda: gl.Graph(toy_senders + 1, toy_receivers + 1, 4),
+    "writing into g4.senders": write_a_sender,
+}
+for label, make in mistakes.items():
+    gl.show_error(make, label)
 
 # %% [markdown]
 # ## 9 · Self loops: attention graphs have them, GNN graphs do not
@@ -665,7 +724,7 @@ mine = gl.Graph(
     np.concatenate([strict_past.receivers, loops]),
     n,
 )
-assert mine == gl.add_self_loops(strict_past) == gl.causal_graph(n)
+assert mine == gl.add_self_loops(strict_past) == gl.causal_graph(n), "strict past + loops = causal"
 print(f"with self loops: {mine}, smallest in-degree {mine.in_degree.min()}")
 
 tree_loops = gl.add_self_loops(tree)
@@ -700,9 +759,11 @@ sizes_b = np.array([g.num_nodes for g in trees])
 my_offsets = np.concatenate([[0], np.cumsum(sizes_b)[:-1]])  # where each sentence starts
 my_senders = np.concatenate([g.senders + off for g, off in zip(trees, my_offsets, strict=True)])
 my_receivers = np.concatenate([g.receivers + off for g, off in zip(trees, my_offsets, strict=True)])
-assert gl.Graph(my_senders, my_receivers, int(sizes_b.sum())) == batch
-np.testing.assert_array_equal(node_graph, np.repeat(np.arange(len(sentences)), sizes_b))
-np.testing.assert_array_equal(offsets[:-1], my_offsets)  # gl's offsets end with the total
+assert gl.Graph(my_senders, my_receivers, int(sizes_b.sum())) == batch, "the batch, by hand"
+np.testing.assert_array_equal(
+    node_graph, np.repeat(np.arange(len(sentences)), sizes_b), err_msg="sentence id per node"
+)
+np.testing.assert_array_equal(offsets[:-1], my_offsets, err_msg="gl's offsets end with the total")
 
 print(f"sizes {sizes_b}, offsets {my_offsets}")
 print(f"batch: {batch} = {' + '.join(str(g.num_edges) for g in trees)} edges")
@@ -723,39 +784,70 @@ letters = np.array([len(w) for w in all_words], dtype=float)
 num_sentences = len(sentences)
 per_sentence = gl.segment_mean(letters, node_graph, num_sentences)
 by_hand = [letters[node_graph == b].mean() for b in range(num_sentences)]
-np.testing.assert_allclose(per_sentence, by_hand)
+np.testing.assert_allclose(per_sentence, by_hand, err_msg="segment_mean == a loop over sentences")
 for b, (ws, _) in enumerate(sentences):
     print(f"sentence {b} ({len(ws):2d} words): mean length {per_sentence[b]:.2f} letters")
 
+
 # %% [markdown]
 # A dense Transformer batches differently. It **pads** every sentence to the longest one, stacks them into an
-# array of shape $(B, n_{\max}, d)$, and passes a mask so that no word attends to a padding slot. Below, the same
-# three sentences on their complete graphs (the Transformer's graph) both ways: on the left as one block-diagonal
-# graph, on the right as three padded $10 \times 10$ masks.
+# array of shape $(B, n_{\max}, d)$, and passes a **padding mask**, True for a real word and False for a padding
+# slot, so that no word attends to padding. Sentence $b$ has $n_b$ words:
+#
+# $$\text{mask}[b, t] = \big(t < n_b\big), \qquad t = 0, \dots, n_{\max} - 1, \quad n_{\max} = \max_b n_b .$$
+
+# %%
+# ✎ practice: this body is yours to write in practice/01_sentences_as_graphs.ipynb
+def my_padding_mask(lengths):
+    """(B, L) bool, L = max(lengths): True for a real word, False for a padding slot."""
+    lengths = np.asarray(lengths)
+    return np.arange(lengths.max()) < lengths[:, None]  # t < n_b, one row per sentence
+
+
+# %%
+gl.practice.check_padding_mask(my_padding_mask)
+
+# %% [markdown]
+# Below, the same three sentences on their complete graphs (the Transformer's graph) both ways: on the left as
+# one block-diagonal graph, on the right as three padded $10 \times 10$ masks of word pairs,
+# `mask[b][:, None] & mask[b][None, :]` (a real query and a real key).
 
 # %%
 batch_full, _, _ = gl.batch_graphs([gl.complete_graph(len(ws)) for ws, _ in sentences])
-n_max = max(len(ws) for ws, _ in sentences)
+padding = my_padding_mask(sizes_b)  # (B, n_max): True for a real word
+_, pad_mask = gl.pad_batch([np.arange(len(ws)) for ws, _ in sentences])  # the module's mask
+np.testing.assert_array_equal(padding, pad_mask, err_msg="my_padding_mask == gl.pad_batch's mask")
+n_max = padding.shape[1]
 
 fig, axes = plt.subplots(
     1, 1 + num_sentences, figsize=(12, 3.9), width_ratios=[len(all_words)] + [n_max] * num_sentences
 )
 title = f"one graph of {batch_full.num_nodes} nodes:\nE = {batch_full.num_edges} edges"
-show_adjacency(batch_full.adjacency(), all_words, axes[0], title)
+gl.heatmap(
+    batch_full.adjacency(),
+    all_words,
+    all_words,
+    ax=axes[0],
+    title=title,
+    cmap="Blues",
+    xlabel="sender j",
+    ylabel="receiver i",
+)
 for boundary in np.cumsum(sizes_b)[:-1] - 0.5:
     axes[0].axhline(boundary, color="C3", linewidth=1)
     axes[0].axvline(boundary, color="C3", linewidth=1)
 for b, (ws, _) in enumerate(sentences):
     padded = ws + ["PAD"] * (n_max - len(ws))
-    valid = np.arange(n_max) < len(ws)
-    mask = valid[:, None] & valid[None, :]  # mask[i, j]: real query i, real key j
-    show_adjacency(
-        mask.astype(float),
+    mask = padding[b][:, None] & padding[b][None, :]  # mask[i, j]: real query i, real key j
+    gl.heatmap(
+        mask,
         padded,
-        axes[b + 1],
-        f"sentence {b}, padded:\n{mask.sum()} of {mask.size} pairs are real",
+        padded,
+        ax=axes[b + 1],
+        title=f"sentence {b}, padded:\n{mask.sum()} of {mask.size} pairs are real",
+        cmap="Blues",
+        xlabel="sender j",
     )
-    axes[b + 1].set_ylabel("")
 plt.tight_layout()
 plt.show()
 
@@ -830,20 +922,23 @@ print(
 # graph "ball" hears "dog" in one hop but "dog" never hears "ball". The batch ("the dog chased the ball", "the cat
 # sat down", "it was tired") has $5 + 4 + 3 = 12$ nodes and $8 + 6 + 4 = 18$ edges. Section 8 now breaks the tree by
 # making "ball" a second root and by hanging "ball" from its own dependent "the". If you write a head column with
-# no root, two roots or a loop, you get the errors of section 8.
+# no root, two roots or a loop, you get the errors of section 8. A sentence of your own needs no repeated word
+# and need not contain the two words of `follow`: the cells say so and carry on (with its first and last word).
 # </details>
 #
-# **4. The wrong orientation.** In the cell of section 4 that builds `A4`, change the indexing line to
-# `A4[g4.senders, g4.receivers] = 1`. Predict whether the `assert_allclose` checks still pass. Then do the same
-# experiment on `graphs["causal"]` in a new cell: build `A` both ways and compare `A @ np.arange(n)`. What does row
-# 0 give each way?
+# **4. The wrong orientation.** In the cell of section 4 that defines `my_adjacency`, change the indexing line to
+# `A[senders, receivers] = 1`. Predict whether the check below it and the `assert_allclose` of the toy tree in the
+# next cell still pass. Then do the same experiment on the causal graph: in a new cell at the end of section 5, run
+# `c = graphs["causal"]; print(c.adjacency() @ np.arange(n), my_adjacency(c.senders, c.receivers, n) @ np.arange(n))`.
+# What does row 0 give each way?
 #
 # <details><summary>Answer</summary>
 #
-# For the toy tree everything still passes: the graph is symmetric, $A = A^\top$, and the mistake is invisible. For
-# the causal graph, row 0 of the correct `A @ np.arange(n)` is 0 (the first word hears only itself, position 0).
-# With the transposed matrix it is $0 + 1 + \dots + 9 = 45$: the first word now sums over the whole future. Test
-# orientation code on a directed graph.
+# The check fails at once and names the mistake, "the matrix transposed": its first case is a directed graph
+# (each word → its head, one way). For the toy tree the next cell still passes: the graph is symmetric,
+# $A = A^\top$, and the mistake is invisible. For the causal graph, row 0 of the correct `A @ np.arange(n)` is 0
+# (the first word hears only itself, position 0). With the transposed matrix it is $0 + 1 + \dots + 9 = 45$: the
+# first word now sums over the whole future. Test orientation code on a directed graph.
 # </details>
 #
 # **5. Padding waste.** In the batch cells of section 10, add a fourth sentence of 12 words (any words, any valid
@@ -861,19 +956,24 @@ print(
 #
 # 1. **Is a fully connected graph the right graph for a sentence?** (The talk's open question.) Compare the four
 #    graphs in section 5 and the hop table in section 7. The complete graph puts everything one hop away at $n^2$ cost.
-#    The tree gives syntax for free but depends on a parser. Change `radius` in the four-graphs cell: which radius
-#    makes "it" reach "cat" in two layers, and at what cost compared with the complete graph? Would you rather
-#    *learn* the sparse graph? (Attention weights, 03–04, are one way to do that.)
+#    The tree gives syntax for free but depends on a parser. Which radius makes "cat" reach "it" in two layers, and
+#    at what cost compared with the complete graph? Paste in a new cell below the hop table of section 7:
+#    `for r in range(1, 7): print(f"radius {r}: E = {gl.window_graph(n, r).num_edges} (complete: {n * n}), '{words[src]}' reaches '{words[dst]}' in {gl.hop_distance(gl.window_graph(n, r))[dst, src]} layers")`.
+#    Would you rather *learn* the sparse graph? (Attention weights, 03–04, are one way to do that.)
 # 2. **Do attention heads learn syntactic relations?** Our `heads` array is one relation per word. Which edges of the
 #    tree in section 5 would you hope a head discovers on the complete graph (determiner and noun, subject and
 #    verb)? Which useful relation is *not* in the tree at all ("it" refers to "cat")? Write them down now; notebook
 #    05 builds heads that follow "previous word" and "dependency head".
 # 3. **Should a word attend to itself?** In section 9, the Transformer keeps a word's own information only through
-#    its self loop (plus, in notebook 05, the residual link). Remove the self loops from the causal graph in that cell
-#    and discuss what the first word of every sentence could then compute.
-# 4. **Graph batching or padding?** Change the sentence lengths in section 10. When is the padded batch (regular,
-#    GPU-friendly) the better deal, and when do graph libraries' disjoint batches win? How do real training loops
-#    reduce padding (bucketing sentences of similar length)?
+#    its self loop (plus, in notebook 05, the residual link). `strict_past` there is the causal graph without its self
+#    loops. Paste in a new cell below it `print(gl.propagate(strict_past, h[strict_past.senders])[:2])`: what the
+#    first two words receive when every word sends its embedding `h` (section 2). Discuss what the first word of
+#    every sentence could then compute.
+# 4. **Graph batching or padding?** Count both for other sentence lengths: paste
+#    `lengths = np.array([10, 4, 3]); print(f"graph batch: {(lengths**2).sum()} scores, padded: {len(lengths) * lengths.max()**2}")`
+#    in a new cell and change the lengths. When is the padded batch (regular, GPU-friendly) the better deal, and when
+#    do graph libraries' disjoint batches win? How do real training loops reduce padding (bucketing sentences of
+#    similar length)?
 
 # %% [markdown]
 # ## References

@@ -27,7 +27,11 @@
 # **Next:** 04 shows that the Transformer's self-attention is this layer with a dot-product score on
 # the complete graph.
 #
-# **Time:** about 55 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# **Time:** about 70 minutes with the exercises. **Practice:** the functions marked
+# `# ✎ practice` (`my_segment_softmax`, `my_gat_scores` and `my_gat_layer`) are the ones that
+# `practice/03_graph_attention.ipynb` leaves for you to write (about 30 minutes more); the cell under each,
+# `gl.practice.check_...`, compares it with `gnnformer_lite` and, when they differ, names the likely
+# mistake. **Notation:** every symbol is listed on the course's
 # [notation page](../docs/notation.md).
 
 # %%
@@ -153,7 +157,12 @@ gl.practice.check_segment_softmax(my_segment_softmax)
 
 # %%
 alpha_small = my_segment_softmax(e_small, star.receivers, 4)
-np.testing.assert_allclose(alpha_small, gl.segment_softmax(e_small, star.receivers, 4), atol=1e-15)
+np.testing.assert_allclose(
+    alpha_small,
+    gl.segment_softmax(e_small, star.receivers, 4),
+    atol=1e-15,
+    err_msg="my_segment_softmax should equal gl.segment_softmax on the star (any scores)",
+)
 print("alpha per edge:           ", alpha_small)
 print("sum per receiver (all 1): ", gl.segment_sum(alpha_small, star.receivers, 4))
 
@@ -174,7 +183,11 @@ params_small = {
     "a_dst": a_dst_small[None, :],
     "b": np.zeros(2),
 }
-np.testing.assert_allclose(gl.gat_layer(params_small, z_small, star, activation=None), out_small)
+np.testing.assert_allclose(
+    gl.gat_layer(params_small, z_small, star, activation=None),
+    out_small,
+    err_msg="gl.gat_layer with W = I, b = 0, no activation should be sum_j alpha_ij z_j (any a, z)",
+)
 print("GAT output for 'sat':  ", out_small[sat_small])
 print("mean output for 'sat': ", mean_small[sat_small])
 
@@ -284,10 +297,15 @@ for dtype, shift in cases:
 # %%
 for dtype, shift in cases:
     logits = (e_small + shift).astype(dtype)
-    stable = my_segment_softmax(logits, star.receivers, 4)
-    np.testing.assert_allclose(stable, gl.segment_softmax(logits, star.receivers, 4), rtol=1e-6)
-    close = np.abs(stable - alpha_small).max() < 1e-6
     name = f"{np.dtype(dtype).name}, logits {shift:+g}"
+    stable = my_segment_softmax(logits, star.receivers, 4)
+    np.testing.assert_allclose(
+        stable,
+        gl.segment_softmax(logits, star.receivers, 4),
+        rtol=1e-6,
+        err_msg=f"my_segment_softmax should equal gl.segment_softmax ({name})",
+    )
+    close = np.abs(stable - alpha_small).max() < 1e-6
     print(
         f"{name:22s}: stable alpha for 'sat': {stable[in_sat]}  equal to the original within 1e-6: {close}"
     )
@@ -309,9 +327,8 @@ for dtype, shift in cases:
 
 # %%
 tired_small = small_words.index("tired")
-keep = (
-    star.receivers != tired_small
-)  # drop the edges into 'tired' (sat -> tired and tired -> tired)
+# drop the edges into 'tired' (sat -> tired and tired -> tired):
+keep = star.receivers != tired_small
 one_way = gl.Graph(star.senders[keep], star.receivers[keep], 4)
 print("in-degree:", dict(zip(small_words, one_way.in_degree.tolist(), strict=True)))
 out_one_way = gl.gat_layer(params_small, z_small, one_way, activation=None)
@@ -335,29 +352,61 @@ print("  max not subtracted (0 / 0):    ", without_max[tired_small])
 # Now the real thing: the 10-word sentence, the tree with self loops, random 8-d features and the module's initialiser (zero bias, and Glorot weights: uniform in $\pm\sqrt{6 / (d_\text{in} + d_\text{out})}$,
 # width-dependent so that a layer roughly keeps the scale of its input). With $H$ heads, `W` holds the $H$ projections side
 # by side, `(d_in, H * d_out)`; reshaping $z$ to `(n, H, d_out)` separates them, and `a_src`, `a_dst`
-# are `(H, d_out)`: one score vector per head. Our function handles any $H$; we start with one.
+# are `(H, d_out)`: one score vector per head. Our functions handle any $H$; we start with one.
 #
-# $$z = h W, \quad e_{ij}^{(k)} = \operatorname{LeakyReLU}_{0.2}\big(a^{(k)}_\text{src} \cdot z^{(k)}_j
-#   + a^{(k)}_\text{dst} \cdot z^{(k)}_i\big), \quad
-#   h_i' = \sigma\Big(\big\Vert_{k=1}^{H} \sum_{j \in \mathcal{N}(i)} \alpha^{(k)}_{ij} z^{(k)}_j + b\Big)$$
+# Steps 1 and 2 first: project, then **score** every edge $j \to i$ and every head $k$, per node and
+# gathered onto the edges as in section 2:
+#
+# $$z = h W, \qquad e_{ij}^{(k)} = \operatorname{LeakyReLU}_{0.2}\big(a^{(k)}_\text{src} \cdot z^{(k)}_j
+#   + a^{(k)}_\text{dst} \cdot z^{(k)}_i\big).$$
 
 # %%
+# ✎ practice: this body is yours to write in practice/03_graph_attention.ipynb
+def my_gat_scores(params, h, graph):
+    """GAT's score e of every edge j -> i and head k: (E, H), in the graph's edge order."""
+    num_heads, d_out = params["a_src"].shape
+    z = (h @ params["W"]).reshape(len(h), num_heads, d_out)  # 1. project, split into heads
+    s_src = (z * params["a_src"]).sum(axis=-1)  # (n, H): a_src . z_j, once per node
+    s_dst = (z * params["a_dst"]).sum(axis=-1)  # (n, H): a_dst . z_i, once per node
+    return gl.leaky_relu(s_src[graph.senders] + s_dst[graph.receivers], 0.2)  # 2. (E, H)
+
+
+# %%
+gl.practice.check_gat_scores(my_gat_scores)
+
+
+# %% [markdown]
+# Then steps 3 and 4: the softmax over each receiver's incoming edges (your `my_segment_softmax`),
+# the weighted sum of the senders' $z_j$, the heads joined — concatenated, or averaged with
+# `concat=False` (section 7) — the bias, and the activation ($\sigma$ = `activation`, none when it is
+# `None`):
+#
+# $$\alpha^{(k)}_{ij} = \operatorname{softmax}_{j \in \mathcal{N}(i)}\, e^{(k)}_{ij}, \qquad
+#   h_i' = \sigma\Big(\big\Vert_{k=1}^{H} \sum_{j \in \mathcal{N}(i)} \alpha^{(k)}_{ij} z^{(k)}_j + b\Big).$$
+#
+# Like `gl.gat_layer(..., return_attention=True)`, the function returns the weights too: `alpha` of
+# shape `(E, H)`, one row per edge in the graph's edge order.
+
+# %%
+# ✎ practice: this body is yours to write in practice/03_graph_attention.ipynb
 def my_gat_layer(params, h, graph, activation=None, concat=True):
     """GAT by hand: returns (h', alpha) with alpha (E, H) in the graph's edge order."""
     n = h.shape[0]
     num_heads, d_out = params["a_src"].shape
     z = (h @ params["W"]).reshape(n, num_heads, d_out)  # 1. project, split into heads
-    s_src = (z * params["a_src"]).sum(axis=-1)  # (n, H): a_src . z_j
-    s_dst = (z * params["a_dst"]).sum(axis=-1)  # (n, H): a_dst . z_i
-    e = gl.leaky_relu(s_src[graph.senders] + s_dst[graph.receivers], 0.2)  # 2. score: (E, H)
+    e = my_gat_scores(params, h, graph)  # 2. score every edge: (E, H)
     alpha = my_segment_softmax(e, graph.receivers, n)  # 3. normalise per receiver
     messages = alpha[:, :, None] * z[graph.senders]  # (E, H, d_out)
     out = gl.segment_sum(messages, graph.receivers, n)  # 4. aggregate: (n, H, d_out)
-    out = out.reshape(n, num_heads * d_out) if concat else out.mean(axis=1)
+    out = out.reshape(n, num_heads * d_out) if concat else out.mean(axis=1)  # join the heads
     out = out + params["b"]
     return (out if activation is None else activation(out)), alpha
 
 
+# %%
+gl.practice.check_gat_layer(my_gat_layer)
+
+# %%
 rng = np.random.default_rng(0)
 d_in, d_out = 8, 4
 h = rng.normal(size=(n, d_in))
@@ -366,10 +415,17 @@ print({name: value.shape for name, value in params.items()})
 
 mine, alpha1 = my_gat_layer(params, h, tree)
 theirs, alpha_gl = gl.gat_layer(params, h, tree, activation=None, return_attention=True)
-np.testing.assert_allclose(mine, theirs, atol=1e-12)
-np.testing.assert_allclose(alpha1, alpha_gl, atol=1e-12)
 np.testing.assert_allclose(
-    my_gat_layer(params, h, tree, activation=gl.elu)[0], gl.gat_layer(params, h, tree), atol=1e-12
+    mine, theirs, atol=1e-12, err_msg="my_gat_layer should equal gl.gat_layer(activation=None)"
+)
+np.testing.assert_allclose(
+    alpha1, alpha_gl, atol=1e-12, err_msg="my_gat_layer's alpha should equal gl.gat_layer's"
+)
+np.testing.assert_allclose(
+    my_gat_layer(params, h, tree, activation=gl.elu)[0],
+    gl.gat_layer(params, h, tree),
+    atol=1e-12,
+    err_msg="my_gat_layer(activation=gl.elu) should equal gl.gat_layer (ELU by default)",
 )
 print("by hand == gl.gat_layer (no activation, and with ELU); alpha:", alpha1.shape)
 
@@ -446,19 +502,31 @@ print("'because' and 'it' get identical outputs:", same)
 # the paper's a = [a_dst || a_src], shape (2 d_out,): the receiver's half comes first
 a_paper = np.concatenate([params["a_dst"][0], params["a_src"][0]])
 e_paper = gl.leaky_relu(np.concatenate([z[tree.receivers], z[tree.senders]], axis=1) @ a_paper)
-np.testing.assert_allclose(gl.segment_softmax(e_paper, tree.receivers, n), alpha1[:, 0], atol=1e-12)
-print("paper's a . [z_i || z_j] gives the same attention")
+np.testing.assert_allclose(
+    e_paper,
+    my_gat_scores(params, h, tree)[:, 0],
+    atol=1e-12,
+    err_msg="the paper's a . [z_i || z_j] should be our score a_dst . z_i + a_src . z_j",
+)
+np.testing.assert_allclose(
+    gl.segment_softmax(e_paper, tree.receivers, n),
+    alpha1[:, 0],
+    atol=1e-12,
+    err_msg="the paper's scores should give the attention of section 5",
+)
+print("paper's a . [z_i || z_j] gives the same scores and the same attention")
 
 # the mistake: the two halves as 1-d vectors, without the head axis
 wrong = {**params, "a_dst": a_paper[:d_out], "a_src": a_paper[d_out:]}
-try:
-    gl.gat_layer(wrong, h, tree)
-except ValueError as e:
-    print(f"ValueError: {e}")
+gl.show_error(lambda: gl.gat_layer(wrong, h, tree))
 
 # right: (H, d_out) = (1, 4)
 right = {**params, "a_dst": a_paper[None, :d_out], "a_src": a_paper[None, d_out:]}
-np.testing.assert_allclose(gl.gat_layer(right, h, tree), gl.gat_layer(params, h, tree))
+np.testing.assert_allclose(
+    gl.gat_layer(right, h, tree),
+    gl.gat_layer(params, h, tree),
+    err_msg="a_dst = a[:d_out], a_src = a[d_out:], each as (1, d_out), should rebuild the layer",
+)
 # halves swapped: the shapes are right, the model is not
 swapped = {**params, "a_dst": a_paper[None, d_out:], "a_src": a_paper[None, :d_out]}
 _, alpha_swapped = gl.gat_layer(swapped, h, tree, return_attention=True)
@@ -498,17 +566,26 @@ out_mean = gl.gat_layer(params3_mean, h, graph, concat=False)
 print("concat:", out_cat.shape, " mean:", out_mean.shape, " alpha:", alpha3.shape)
 
 mine_cat, my_alpha3 = my_gat_layer(params3, h, graph, activation=gl.elu)
-np.testing.assert_allclose(mine_cat, out_cat, atol=1e-12)
-np.testing.assert_allclose(my_alpha3, alpha3, atol=1e-12)
 np.testing.assert_allclose(
-    my_gat_layer(params3_mean, h, graph, activation=gl.elu, concat=False)[0], out_mean, atol=1e-12
+    mine_cat, out_cat, atol=1e-12, err_msg=f"my_gat_layer, H = {H}, concat: != gl.gat_layer"
+)
+np.testing.assert_allclose(
+    my_alpha3, alpha3, atol=1e-12, err_msg=f"my_gat_layer's alpha, H = {H}: != gl.gat_layer's"
+)
+np.testing.assert_allclose(
+    my_gat_layer(params3_mean, h, graph, activation=gl.elu, concat=False)[0],
+    out_mean,
+    atol=1e-12,
+    err_msg=f"my_gat_layer, H = {H}, heads averaged (concat=False): != gl.gat_layer",
 )
 # before the activation, the mean of the heads is the mean of the concatenated blocks:
 raw_cat = gl.gat_layer(params3, h, graph, activation=None).reshape(n, H, d_out)
 np.testing.assert_allclose(
-    raw_cat.mean(axis=1), gl.gat_layer(params3_mean, h, graph, activation=None, concat=False)
+    raw_cat.mean(axis=1),
+    gl.gat_layer(params3_mean, h, graph, activation=None, concat=False),
+    err_msg="without activation, averaging the heads should be the mean of the concatenated blocks",
 )
-print("by hand == gl.gat_layer for H = 3, concat and mean")
+print(f"by hand == gl.gat_layer for H = {H}, concat and mean")
 
 row = graph.receivers == sat
 print("\n'sat' <- ", "  ".join(f"{words[j]:>6}" for j in graph.senders[row]))
@@ -522,8 +599,9 @@ for k in range(H):
 
 # %%
 focus = sat  # whose incoming edges to draw; try words.index("mat")
-fig, axes = plt.subplots(2, 1, figsize=(11, 4.8))
-for k, ax in zip(range(H), axes):  # heads 0 and 1
+shown = range(min(H, 2))  # heads 0 and 1 (only head 0 if H = 1)
+fig, axes = plt.subplots(len(shown), 1, figsize=(11, 2.4 * len(shown)), squeeze=False)
+for k, ax in zip(shown, axes[:, 0], strict=True):
     gl.draw_attention(
         graph,
         alpha3,
@@ -533,7 +611,8 @@ for k, ax in zip(range(H), axes):  # heads 0 and 1
         receiver=focus,
         title=f"head {k}: edges into '{words[focus]}'",
     )
-fig.suptitle("Two heads of one GAT layer, one receiver: width ∝ α_ij", y=1.02)
+how_many = "Two heads" if len(shown) == 2 else "One head"
+fig.suptitle(f"{how_many} of one GAT layer, one receiver: width ∝ α_ij", y=1.02)
 plt.show()
 
 # %% [markdown]
@@ -551,12 +630,13 @@ print(
     "nonzero entries per head:", (dense3 > 0).sum(axis=(1, 2)), "= number of edges", graph.num_edges
 )
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 no_edge = n * n - graph.num_edges  # cells without an edge j -> i: weight 0
-for k, ax in zip(range(H), (ax0, ax1)):  # heads 0 and 1
-    gl.attention_heatmap(
-        dense3[k], words, ax=ax, title=f"head {k}: α_ij (0 in the {no_edge} cells without an edge)"
-    )
+zeros = f"0 in the {no_edge} cells without an edge" if no_edge else "every cell is an edge"
+for k, ax in zip(range(min(H, 2)), axes):  # heads 0 and 1
+    gl.attention_heatmap(dense3[k], words, ax=ax, title=f"head {k}: α_ij ({zeros})")
+for ax in axes[H:]:  # H = 1: nothing to show on the right
+    ax.set_axis_off()
 plt.tight_layout()
 plt.show()
 
@@ -579,7 +659,10 @@ plt.show()
 flat = {**params, "a_src": np.zeros_like(params["a_src"]), "a_dst": np.zeros_like(params["a_dst"])}
 out_flat, alpha_flat = gl.gat_layer(flat, h, tree, activation=None, return_attention=True)
 np.testing.assert_allclose(
-    out_flat, gl.segment_mean(z[tree.senders], tree.receivers, n), atol=1e-12
+    out_flat,
+    gl.segment_mean(z[tree.senders], tree.receivers, n),
+    atol=1e-12,
+    err_msg="with a_src = a_dst = 0 (and no activation, b = 0), GAT should be the mean of the z_j",
 )
 print("a = 0: GAT == gl.segment_mean of the z_j")
 print(
@@ -625,11 +708,19 @@ gat_alpha = gl.softmax(gat_scores)  # a stable softmax over each row (the comple
 if slope == 0.2:  # the module's GAT has slope 0.2: check our matrix against it
     _, alpha_c = gl.gat_layer(p_gat, h, complete, return_attention=True)
     np.testing.assert_allclose(
-        gat_alpha, gl.edge_weights_to_dense(complete, alpha_c)[0], atol=1e-12
+        gat_alpha,
+        gl.edge_weights_to_dense(complete, alpha_c)[0],
+        atol=1e-12,
+        err_msg="softmax of LeakyReLU_0.2(c_i + d_j) should be gl.gat_layer's attention",
     )
 dot_alpha = gl.softmax(dot_scores)
 _, dense_weights = gl.scaled_dot_product_attention(q[:, None, :], k[:, None, :], h[:, None, :])
-np.testing.assert_allclose(dot_alpha, dense_weights[0], atol=1e-12)  # (H, n, n) with H = 1
+np.testing.assert_allclose(  # dense_weights: (H, n, n) with H = 1
+    dot_alpha,
+    dense_weights[0],
+    atol=1e-12,
+    err_msg="softmax(q_i . k_j / sqrt(d)) should be gl.scaled_dot_product_attention's weights",
+)
 
 print("receiver   GAT favourite   dot-product favourite")
 for i in range(n):
@@ -645,6 +736,11 @@ same_order = all(
 )
 print("every GAT row ranks the senders exactly like d_j = a_src . z_j:", same_order)
 print("all rows of the GAT attention are equal:", np.allclose(gat_alpha, gat_alpha[0], atol=1e-12))
+rankings = {  # how many different orders of the senders the rows use: 1 = static attention
+    name: len({tuple(np.argsort(row, kind="stable")) for row in scores})
+    for name, scores in (("GAT", gat_scores), ("dot product", dot_scores))
+}
+print("distinct rankings of the senders over the rows:", rankings)
 
 # %% [markdown]
 # The softmax keeps the order of the scores, so we can look at the attention weights directly. A
@@ -653,9 +749,11 @@ print("all rows of the GAT attention are equal:", np.allclose(gat_alpha, gat_alp
 
 # %%
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.5))
-gl.attention_heatmap(gat_alpha, words, ax=ax0, title="GAT (additive): static")
-gl.attention_heatmap(dot_alpha, words, ax=ax1, title="dot product: dynamic")
-for ax, a in ((ax0, gat_alpha), (ax1, dot_alpha)):
+for ax, a, name, kind in ((ax0, gat_alpha, "GAT", "additive"), (ax1, dot_alpha, "dot product", "")):
+    static = rankings[name] == 1  # every row ranks the senders the same way
+    label = "static" if static else "dynamic" if name == "dot product" else "not static"
+    title = f"{name} ({kind}): {label}" if kind else f"{name}: {label}"
+    gl.attention_heatmap(a, words, ax=ax, title=title)
     ax.scatter(
         a.argmax(axis=1),
         np.arange(n),
@@ -742,7 +840,8 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #    $e_{ij} = c_i + d_j$ and the softmax cancels $c_i$ completely, so $\alpha_{ij} = \operatorname{softmax}_j(d_j)$
 #    does not depend on $i$ at all — every row of the heatmap is the same. With slope 0.2 the kink lets
 #    the receiver change how *sharp* its attention is, not who wins. (Try `slope = -1.0`, which makes the
-#    function $|x|$, not monotone: now the favourites can differ.)
+#    function $|x|$, not monotone: now the favourites can differ — two of them here — and the
+#    heatmap's title says "not static".)
 #    </details>
 #
 # 3. **One loud word.** In section 5, right after `h = rng.normal(...)`, add `h[words.index("cat")] *= 10`.
@@ -775,22 +874,24 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 # ## Discussion questions
 #
 # 1. **Is attention over a fixed graph (GAT) a different model from attention over all words (the
-#    Transformer), or just a different graph?** In section 7 change `graph = tree` to
+#    Transformer), or just a different graph?** In section 7 replace the line `graph = tree` by
 #    `graph = gl.complete_graph(n)` and rerun the section: the same layer now attends to every word. Then
 #    look at section 9: on the complete graph GAT still differs from the Transformer through its score.
 #    Which of the two differences — graph or score function — matters more for language?
 # 2. **Is a fully connected graph the right graph for a sentence?** The tree gives "it" two choices
 #    ("it", "tired"); the complete graph gives ten, including "cat", which "it" refers to and which is
-#    three hops away in the tree. In section 7 try `graph = gl.window_graph(n, 2)` and
-#    `graph = gl.complete_graph(n)` and read the row of "it" in the heatmaps. When does a linguistic prior
+#    three hops away in the tree. In section 7 replace the line `graph = tree` by
+#    `graph = gl.window_graph(n, 2)`, then by `graph = gl.complete_graph(n)`, rerun the section and read
+#    the row of "it" in the heatmaps. When does a linguistic prior
 #    (the tree) help, and when does it hide the word you need?
-# 3. **Do heads learn different relations? Why several heads?** In section 7 set `H = 2` and then
-#    `H = 6`, and look at the two drawings. Random heads already differ; what in training would push one
+# 3. **Do heads learn different relations? Why several heads?** In section 7 replace `H = 3` by `H = 2`, then by
+#    `H = 6`, rerun the section and compare the printed weights of "sat" and the drawings. Random heads already differ; what in training would push one
 #    head towards "attend to my head word" and another towards "attend to myself"? (Notebook 05 designs
 #    such heads by hand.)
-# 4. **Why is attention hard to train?** In section 5 multiply the score vectors by 10 —
-#    `params = {**params, "a_src": 10 * params["a_src"], "a_dst": 10 * params["a_dst"]}` — and look at
-#    the drawing: attention becomes nearly one-hot, and a saturated softmax passes almost no gradient.
+# 4. **Why is attention hard to train?** In section 5, right after the line
+#    `params = gl.init_gat_layer(rng, d_in, d_out, num_heads=1)`, add
+#    `params = {**params, "a_src": 10 * params["a_src"], "a_dst": 10 * params["a_dst"]}` (the score
+#    vectors times 10), rerun section 5 and look at the printed weights and the drawing: attention becomes nearly one-hot, and a saturated softmax passes almost no gradient.
 #    How do the Transformer's $1/\sqrt{d_k}$ (notebook 04), normalisation layers and learning-rate warm-up
 #    (notebook 05) keep the logits in a trainable range?
 

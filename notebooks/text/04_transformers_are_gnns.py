@@ -26,7 +26,11 @@
 # `h_i @ U`) and notebook 03 (graph attention, `gl.segment_softmax`, `gl.draw_attention`). Notebook 05 builds
 # the full Transformer block (multiple heads, LayerNorm, residuals, FFN) on what we do here.
 #
-# **Time:** about 60 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# **Time:** about 75 minutes with the exercises. **Practice:** the functions marked
+# `# ✎ practice` (`my_self_attention`, `my_causal_mask` and `my_masked_attention`) are the ones that
+# `practice/04_transformers_are_gnns.ipynb` leaves for you to write (about 25 minutes more); the cell under each,
+# `gl.practice.check_...`, compares it with `gnnformer_lite` and, when they differ, names the likely
+# mistake. **Notation:** every symbol is listed on the course's
 # [notation page](../docs/notation.md).
 
 # %%
@@ -107,8 +111,12 @@ print(out_tiny)
 # %%
 out, w = gl.scaled_dot_product_attention(q[:, None, :], k[:, None, :], v[:, None, :])
 print("out:", out.shape, "  weights:", w.shape)
-np.testing.assert_allclose(out[:, 0, :], out_tiny, atol=1e-12, rtol=0)
-np.testing.assert_allclose(w[0], weights, atol=1e-12, rtol=0)
+np.testing.assert_allclose(
+    out[:, 0, :], out_tiny, atol=1e-12, rtol=0, err_msg="the module's h' should be weights @ v"
+)
+np.testing.assert_allclose(
+    w[0], weights, atol=1e-12, rtol=0, err_msg="the module's weights should be our softmax"
+)
 print("gl.scaled_dot_product_attention == our three lines: True")
 
 # %% [markdown]
@@ -192,34 +200,41 @@ print(out_loop[:3])
 #
 # $$h' = \operatorname{softmax}\!\left(\frac{Q K^\top}{\sqrt{d}}\right) V .$$
 #
-# We write it as a small function and check it against the loop and against the module's
-# `gl.self_attention` (the talk's equation, one head); from then on we use the module's version.
+# We write it as a small function, with `gl.softmax(x)` for the row-wise softmax (it subtracts each
+# row's max first, as the loop did), and check it against the loop and against the module's
+# `gl.self_attention` (the talk's equation, one head); from then on the notebook uses yours.
 
 # %%
-def softmax(x, axis=-1):
-    """Softmax along `axis`, subtracting the max first so that exp cannot overflow."""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def self_attention(h, W_Q, W_K, W_V):
-    """One head of dense self-attention: returns h' (n, d_v) and the weights (n, n)."""
+# ✎ practice: this body is yours to write in practice/04_transformers_are_gnns.ipynb
+def my_self_attention(h, W_Q, W_K, W_V):
+    """One head of dense self-attention: returns h' (n, d_v) and the weights alpha (n, n)."""
     q, k, v = h @ W_Q, h @ W_K, h @ W_V
-    alpha = softmax(q @ k.T / np.sqrt(k.shape[1]))  # (n, n), row i = receiver
+    alpha = gl.softmax(q @ k.T / np.sqrt(k.shape[1]))  # (n, n): row i = receiver, over keys j
     return alpha @ v, alpha
 
 
-out_dense, alpha_dense = self_attention(h, W_Q, W_K, W_V)
-np.testing.assert_allclose(out_dense, out_loop, atol=1e-12, rtol=0)
+# %%
+gl.practice.check_self_attention(my_self_attention)
 
+# %%
 q3, k3, v3 = q[:, None, :], k[:, None, :], v[:, None, :]  # (n, H=1, d_head=8)
 out_sdpa, w_sdpa = gl.scaled_dot_product_attention(q3, k3, v3)
-np.testing.assert_allclose(out_sdpa[:, 0], out_dense, atol=1e-12, rtol=0)
-np.testing.assert_allclose(w_sdpa[0], alpha_dense, atol=1e-12, rtol=0)
 out_module, alpha_module = gl.self_attention(h, W_Q, W_K, W_V)  # the talk's equation, one head
-np.testing.assert_allclose(out_module, out_dense, atol=1e-12, rtol=0)
-np.testing.assert_allclose(alpha_module, alpha_dense, atol=1e-12, rtol=0)
-np.testing.assert_allclose(gl.softmax(q @ k.T), softmax(q @ k.T), atol=1e-12, rtol=0)
+
+out_dense, alpha_dense = my_self_attention(h, W_Q, W_K, W_V)
+np.testing.assert_allclose(
+    out_dense, out_loop, atol=1e-12, rtol=0, err_msg="my_self_attention should equal the loop"
+)
+for name, (out_gl, alpha_gl) in {
+    "gl.scaled_dot_product_attention": (out_sdpa[:, 0], w_sdpa[0]),
+    "gl.self_attention": (out_module, alpha_module),
+}.items():
+    np.testing.assert_allclose(
+        out_gl, out_dense, atol=1e-12, rtol=0, err_msg=f"my_self_attention's h' != {name}'s"
+    )
+    np.testing.assert_allclose(
+        alpha_gl, alpha_dense, atol=1e-12, rtol=0, err_msg=f"my_self_attention's alpha != {name}'s"
+    )
 print("loop == matrix form == gl.self_attention == gl.scaled_dot_product_attention: True")
 print("row sums of alpha:", alpha_dense.sum(axis=1))
 
@@ -243,9 +258,17 @@ complete = gl.complete_graph(n)  # the Transformer's graph: every j -> i, itself
 out_graph, alpha_graph = gl.graph_attention(q3, k3, v3, complete)
 print(complete, "  alpha:", alpha_graph.shape, "(E, H)")
 
-np.testing.assert_allclose(out_graph, out_sdpa, atol=1e-12, rtol=0)  # the same new features ...
+np.testing.assert_allclose(  # the same new features ...
+    out_graph,
+    out_sdpa,
+    atol=1e-12,
+    rtol=0,
+    err_msg="graph attention on the complete graph != dense",
+)
 dense_from_edges = gl.edge_weights_to_dense(complete, alpha_graph)  # (H, n, n), row = receiver
-np.testing.assert_allclose(dense_from_edges, w_sdpa, atol=1e-12, rtol=0)  # ... and the same weights
+np.testing.assert_allclose(  # ... and the same weights
+    dense_from_edges, w_sdpa, atol=1e-12, rtol=0, err_msg="the weights on the edges != dense ones"
+)
 print("graph attention on the complete graph == dense self-attention (to 1e-12): True")
 
 # %% [markdown]
@@ -256,7 +279,9 @@ print("graph attention on the complete graph == dense self-attention (to 1e-12):
 s_edge = np.sum(q[complete.receivers] * k[complete.senders], axis=1) / np.sqrt(d)  # (E,) scores
 a_edge = gl.segment_softmax(s_edge, complete.receivers, n)  # softmax over each receiver's edges
 out_mp = gl.propagate(complete, a_edge[:, None] * v[complete.senders])  # sum of alpha_ij v_j at i
-np.testing.assert_allclose(out_mp, out_dense, atol=1e-12, rtol=0)
+np.testing.assert_allclose(
+    out_mp, out_dense, atol=1e-12, rtol=0, err_msg="message passing on the complete graph != dense"
+)
 print("gather -> segment_softmax -> propagate == softmax(QK^T / sqrt(d)) V: True")
 
 # %% [markdown]
@@ -378,7 +403,11 @@ for i in (0, words.index("it")):
 mha_params = {"W_Q": W_Q, "W_K": W_K, "W_V": W_V, "W_O": np.eye(d)}  # one head, no output mixing
 gat_params = gl.init_gat_layer(np.random.default_rng(2), d, d)
 np.testing.assert_allclose(
-    gl.multi_head_attention(mha_params, h, complete, num_heads=1), out_dense, atol=1e-12, rtol=0
+    gl.multi_head_attention(mha_params, h, complete, num_heads=1),
+    out_dense,
+    atol=1e-12,
+    rtol=0,
+    err_msg="one head with W_O = I on the complete graph should be our self-attention",
 )
 
 models = [  # (name, layer as a function of h, graph name)
@@ -444,7 +473,7 @@ print("\n".join(lines))
 
 # %% [markdown]
 # Now the consequence for attention. For each $d_k \in \{1, 2, 4, \dots, 512\}$ we draw 100 random sentences of
-# $n = 10$ words with unit-variance queries and keys, and measure three things about each row of weights,
+# $n = 10$ words with unit-variance keys and queries (`q_std = 1.0`: the queries' standard deviation), and measure three things about each row of weights,
 # with and without the scaling:
 #
 # - the **entropy** $-\sum_j \alpha_{ij} \log \alpha_{ij}$ (natural logarithm, so in *nats*): $\log 10 = 2.30$ for uniform attention, 0 for attention
@@ -465,11 +494,12 @@ def row_stats(alpha):
 
 
 rng = np.random.default_rng(4)
+q_std = 1.0  # standard deviation of the queries' entries (discussion question 3: try 3.0)
 n_r = 10  # words per random sentence
 dims = 2 ** np.arange(10)  # d_k = 1, 2, 4, ..., 512
 stats = {"scaled": [], "unscaled": []}
 for d_k in dims:
-    q_r = rng.normal(size=(100, n_r, 1, d_k))  # 100 sentences, n_r words, H = 1
+    q_r = rng.normal(scale=q_std, size=(100, n_r, 1, d_k))  # 100 sentences, n_r words, H = 1
     k_r = rng.normal(size=(100, n_r, 1, d_k))
     v_r = np.zeros((100, n_r, 1, 1))  # the values do not matter for the weights
     _, a_scaled = gl.scaled_dot_product_attention(q_r, k_r, v_r)
@@ -481,6 +511,11 @@ stats = {key: np.array(val) for key, val in stats.items()}  # (len(dims), 3 stat
 for key in stats:
     ent, top, grad = stats[key][-1]
     print(f"d_k = {dims[-1]}, {key:8s}: entropy {ent:.2f}, max weight {top:.2f}, ||J|| {grad:.3f}")
+first, last = stats["scaled"][[0, -1], 0]
+print(
+    f"scaled, queries of std {q_std:g}: entropy {first:.2f} at d_k = {dims[0]}, "
+    f"{last:.2f} at d_k = {dims[-1]}"
+)
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.5))
@@ -498,11 +533,16 @@ axes[0].legend()
 plt.tight_layout()
 plt.show()
 
+
 # %% [markdown]
-# With the scaling (circles) nothing depends on $d_k$: the scores always have variance 1, the attention
-# stays spread over several words, and the gradient keeps the same size. Without it (squares) the entropy
-# falls towards 0 and the largest weight climbs towards 1 as $d_k$ grows: every word attends to a single
-# other word, chosen by the noise of the initialisation.
+# With the scaling (circles) the curves are nearly flat: the scores always have variance 1, the
+# attention stays spread over several words, and the gradient keeps the same size. Nearly, not exactly
+# (the last print: the entropy drifts from 2.01 nats at $d_k = 1$ to 1.92): the scores of *one row* are
+# $q_i \cdot k_j / \sqrt{d_k}$ for one fixed query, so their spread over $j$ is $\lVert q_i \rVert / \sqrt{d_k}$,
+# which is close to 1 for every row when $d_k$ is large, but a random number for small $d_k$ (at $d_k = 1$
+# it is $|q_i|$, 0.8 on average): some rows come out almost uniform, others sharp. Without the scaling
+# (squares) the entropy falls towards 0 and the largest weight climbs towards 1 as $d_k$ grows: every word
+# attends to a single other word, chosen by the noise of the initialisation.
 #
 # The third panel is why this matters for training. When a row of $\alpha$ is nearly one-hot, every entry of
 # $J = \operatorname{diag}(\alpha) - \alpha^\top\alpha$ is nearly 0 (for a one-hot $\alpha$ it is exactly 0): nudging a
@@ -521,11 +561,56 @@ plt.show()
 # attention is graph attention on that graph.
 #
 # The most common mask is the causal one of a language model: word $i$ may see itself and the words before
-# it, $j \le i$, so the model cannot peek at the word it must predict. As a graph, that is
-# `gl.causal_graph(n)`.
+# it, so the model cannot peek at the word it must predict. As a graph, that is `gl.causal_graph(n)`; as an
+# array, with row $i$ the query and column $j$ the key,
+#
+# $$\text{mask}[i, j] = (j \le i), \qquad i, j = 0, \dots, n - 1.$$
 
 # %%
-mask = np.tril(np.ones((n, n), dtype=bool))  # mask[i, j] = (j <= i): the causal mask
+# ✎ practice: this body is yours to write in practice/04_transformers_are_gnns.ipynb
+def my_causal_mask(n):
+    """The causal mask (n, n) bool: mask[i, j] = True iff query i may attend to key j <= i."""
+    i, j = np.indices((n, n))  # i[i, j] = i (the row, query), j[i, j] = j (the column, key)
+    return j <= i
+
+
+# %%
+gl.practice.check_causal_mask(my_causal_mask)
+
+
+# %% [markdown]
+# **Masked attention** is the attention of section 3 with the blocked scores set to $-\infty$, for every
+# head at once: `q`, `k`, `v` of shape `(n, H, d)` as `gl.scaled_dot_product_attention` takes them, one
+# mask for all heads. For head $m$, with $s_{ij} = q^{(m)}_i \cdot k^{(m)}_j / \sqrt{d}$,
+#
+# $$w^{(m)}_{ij} = \frac{\exp(s_{ij})}{\sum_{j' :\, \text{mask}[i, j']} \exp(s_{ij'})} \text{ where mask}[i, j],
+# \quad 0 \text{ elsewhere}, \qquad \text{out}^{(m)}_i = \sum_j w^{(m)}_{ij}\, v^{(m)}_j .$$
+#
+# Subtract each row's largest allowed score before `exp` (notebook 03, section 4). One row needs care: a
+# query whose mask row is all `False` has nothing to attend to, its largest score is $-\infty$ and
+# $\exp(-\infty - (-\infty))$ is NaN. Give it weights 0 and output 0, as the module does (and as message
+# passing does for a node without incoming edges): subtract 0 instead of $-\infty$ and divide by 1 instead
+# of 0. The end of this section shows why.
+
+# %%
+# ✎ practice: this body is yours to write in practice/04_transformers_are_gnns.ipynb
+def my_masked_attention(q, k, v, mask):
+    """Attention of every head under mask (True = may attend): (out (n, H, d_v), w (H, n, n))."""
+    d = q.shape[-1]
+    scores = np.einsum("ihd,jhd->hij", q, k) / np.sqrt(d)  # (H, n, n): q_i . k_j / sqrt(d)
+    scores = np.where(mask, scores, -np.inf)  # blocked: exp(-inf) = 0
+    top = scores.max(axis=-1, keepdims=True)
+    ex = np.exp(scores - np.where(np.isfinite(top), top, 0.0))  # a row with nothing: subtract 0
+    total = ex.sum(axis=-1, keepdims=True)
+    weights = ex / np.where(total > 0, total, 1.0)  # that row: 0 / 1 = 0, not 0 / 0
+    return np.einsum("hij,jhd->ihd", weights, v), weights
+
+
+# %%
+gl.practice.check_masked_attention(my_masked_attention)
+
+# %%
+mask = my_causal_mask(n)  # mask[i, j] = (j <= i): the causal mask
 causal = gl.causal_graph(n)
 print("mask == causal.adjacency() > 0:", np.array_equal(mask, causal.adjacency() > 0))
 print(
@@ -533,16 +618,30 @@ print(
     f"(the dense version scores all {n * n} pairs, then throws {n * n - causal.num_edges} away)",
 )
 
-out_masked, w_masked = gl.scaled_dot_product_attention(q3, k3, v3, mask=mask)
-out_causal, alpha_causal = gl.graph_attention(q3, k3, v3, causal)
-np.testing.assert_allclose(out_causal, out_masked, atol=1e-12, rtol=0)
+out_masked, w_masked = my_masked_attention(q3, k3, v3, mask)
+out_module, w_module = gl.scaled_dot_product_attention(q3, k3, v3, mask=mask)
 np.testing.assert_allclose(
-    gl.edge_weights_to_dense(causal, alpha_causal), w_masked, atol=1e-12, rtol=0
+    w_masked, w_module, atol=1e-12, rtol=0, err_msg="my_masked_attention != the module's weights"
+)
+out_causal, alpha_causal = gl.graph_attention(q3, k3, v3, causal)
+np.testing.assert_allclose(
+    out_causal,
+    out_masked,
+    atol=1e-12,
+    rtol=0,
+    err_msg="masked attention should be graph attention on the graph whose adjacency is the mask",
+)
+np.testing.assert_allclose(
+    gl.edge_weights_to_dense(causal, alpha_causal),
+    w_masked,
+    atol=1e-12,
+    rtol=0,
+    err_msg="the weights on the graph's edges should be the masked weights",
 )
 print("masked dense attention == graph attention on the graph `causal`: True")
 
 # %%
-np.testing.assert_array_equal(w_masked[0][~mask], 0)  # a blocked pair gets exactly 0
+np.testing.assert_array_equal(w_masked[0][~mask], 0, err_msg="a blocked pair should get weight 0")
 fig, ax = plt.subplots(figsize=(5.6, 4.4))
 gl.attention_heatmap(
     w_masked[0],
@@ -571,9 +670,9 @@ plt.show()
 torch_mask = ~mask  # for nn.MultiheadAttention(attn_mask=...): True = blocked
 print("course mask, row of the first word (1 = may attend):", mask[0].astype(int))
 print("PyTorch's attn_mask, same row       (1 = blocked):   ", torch_mask[0].astype(int))
-np.testing.assert_array_equal(~torch_mask, mask)  # and back
+np.testing.assert_array_equal(~torch_mask, mask, err_msg="negating twice should give the mask back")
 
-_, w_inverted = gl.scaled_dot_product_attention(q3, k3, v3, mask=torch_mask)  # the wrong convention
+_, w_inverted = my_masked_attention(q3, k3, v3, torch_mask)  # the wrong convention
 for i in (0, n - 1):
     print(
         f"PyTorch's mask read as ours: {words[i]!r} attends to",
@@ -591,15 +690,9 @@ for i in (0, n - 1):
 
 # %%
 float_mask = np.tril(np.ones((n, n)))  # forgot dtype=bool: 0.0 / 1.0
-try:
-    gl.scaled_dot_product_attention(q3, k3, v3, mask=float_mask)
-except TypeError as e:
-    print(f"TypeError: {e}")
-
-try:
-    gl.scaled_dot_product_attention(q3, k3, v3, mask=mask[:-1])  # shape (9, 10)
-except ValueError as e:
-    print(f"ValueError: {e}")
+gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=float_mask))
+short_mask = mask[:-1]  # shape (9, 10): one row short
+error = gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=short_mask))
 
 # %% [markdown]
 # The third mistake no function can catch: a **transposed** mask. `mask.T` has the right shape and dtype,
@@ -607,7 +700,7 @@ except ValueError as e:
 # this mix-up cannot happen silently, because an edge says which end is the sender and which the receiver.
 
 # %%
-_, w_wrong = gl.scaled_dot_product_attention(q3, k3, v3, mask=mask.T)
+_, w_wrong = my_masked_attention(q3, k3, v3, mask.T)
 print("weight above the diagonal, correct mask:   ", f"{np.triu(w_masked[0], 1).sum():.4f}")
 print("weight above the diagonal, transposed mask:", f"{np.triu(w_wrong[0], 1).sum():.4f}")
 print(
@@ -618,8 +711,9 @@ print(
 # %% [markdown]
 # **A word with nothing to attend to.** Take the causal mask without the diagonal (each word sees only
 # earlier words). The first word's row is all $-\infty$, and the textbook softmax divides $0$ by $0$: NaN,
-# which then spreads through every later layer. The module instead gives such a word the output 0, the same
-# convention as a node without incoming edges in message passing (an empty sum is 0).
+# which then spreads through every later layer. The module, like your `my_masked_attention`, instead gives
+# such a word the output 0, the same convention as a node without incoming edges in message passing (an
+# empty sum is 0).
 
 # %%
 strict = np.tril(np.ones((n, n), dtype=bool), k=-1)  # j < i: word 0 sees nothing
@@ -631,6 +725,13 @@ print(f"textbook softmax, row of {words[0]!r}:", naive[0, :4], "...")
 out_strict, _ = gl.scaled_dot_product_attention(q3, k3, v3, mask=strict)
 print(f"module, output of {words[0]!r}:      ", out_strict[0, 0, :4], "...")
 print("any NaN in the module's output:", bool(np.isnan(out_strict).any()))
+np.testing.assert_allclose(
+    my_masked_attention(q3, k3, v3, strict)[0],
+    out_strict,
+    atol=1e-12,
+    rtol=0,
+    err_msg="my_masked_attention should give a word with nothing to attend to the output 0",
+)
 
 # %% [markdown]
 # ## 8 · The catch: on the complete graph, word order is invisible
@@ -651,8 +752,14 @@ perm = np.random.default_rng(5).permutation(n)
 P = np.eye(n)[perm]  # (P @ h)[i] = h[perm[i]]
 print("shuffled:", " ".join(words[j] for j in perm))
 
-out_shuffled, _ = gl.self_attention(P @ h, W_Q, W_K, W_V)
-np.testing.assert_allclose(out_shuffled, P @ out_dense, atol=1e-12, rtol=0)
+out_shuffled, _ = my_self_attention(P @ h, W_Q, W_K, W_V)
+np.testing.assert_allclose(
+    out_shuffled,
+    P @ out_dense,
+    atol=1e-12,
+    rtol=0,
+    err_msg="attention without positions should be permutation equivariant (any permutation)",
+)
 print("attention(P h) == P attention(h): True, the outputs just move with their words")
 
 # %% [markdown]
@@ -666,9 +773,11 @@ i_cat, i_mat = s1.index("cat"), s1.index("mat")
 swap = list(range(len(s1)))
 swap[i_cat], swap[i_mat] = i_mat, i_cat  # exchange "cat" and "mat"
 s2 = [s1[j] for j in swap]  # the mat sat on the cat
-out1, a1 = gl.self_attention(embed(s1), W_Q, W_K, W_V)
-out2, a2 = gl.self_attention(embed(s2), W_Q, W_K, W_V)
-np.testing.assert_allclose(out2, out1[swap], atol=1e-12, rtol=0)
+out1, a1 = my_self_attention(embed(s1), W_Q, W_K, W_V)
+out2, a2 = my_self_attention(embed(s2), W_Q, W_K, W_V)
+np.testing.assert_allclose(
+    out2, out1[swap], atol=1e-12, rtol=0, err_msg="swapping two words should swap their outputs"
+)
 print(" ".join(s1), "|", " ".join(s2))
 print(
     "'cat' gets the same vector in both sentences:",
@@ -711,7 +820,9 @@ freq = 10000.0 ** (-np.arange(0, d_pe, 2) / d_pe)  # one frequency per (sin, cos
 pe_mine = np.zeros((n_pos, d_pe))
 pe_mine[:, 0::2], pe_mine[:, 1::2] = np.sin(p * freq), np.cos(p * freq)
 pe = gl.sinusoidal_encoding(n_pos, d_pe)
-np.testing.assert_allclose(pe_mine, pe, atol=1e-12, rtol=0)
+np.testing.assert_allclose(
+    pe_mine, pe, atol=1e-12, rtol=0, err_msg="our sin/cos formula should be gl.sinusoidal_encoding"
+)
 print("PE:", pe.shape, " our formula == gl.sinusoidal_encoding: True")
 
 similarity = pe @ pe.T / (d_pe / 2)  # PE_p . PE_p = d/2 (sin^2 + cos^2 = 1 per pair): diagonal = 1
@@ -755,24 +866,22 @@ plt.show()
 
 # %%
 pe_sent = gl.sinusoidal_encoding(n, d)  # (10, 8): one position vector per word
-out_pos, _ = gl.self_attention(h + pe_sent, W_Q, W_K, W_V)
-out_pos_shuffled, _ = gl.self_attention(
-    P @ h + pe_sent, W_Q, W_K, W_V
-)  # words move, positions stay
+out_pos, _ = my_self_attention(h + pe_sent, W_Q, W_K, W_V)
+# shuffle the words, keep the positions:
+out_pos_shuffled, _ = my_self_attention(P @ h + pe_sent, W_Q, W_K, W_V)
 
 gap = np.abs(out_pos_shuffled - P @ out_pos).max()
-try:
-    np.testing.assert_allclose(out_pos_shuffled, P @ out_pos, atol=1e-6, rtol=0)
-    print("still permutation equivariant")
-except AssertionError:
+if gap > 1e-6:
     print(f"attention(P h + PE) != P attention(h + PE): outputs differ by up to {gap:.2f} (> 1e-6)")
+else:
+    print(f"still permutation equivariant: outputs differ by at most {gap:.1e}")
 print(
     f"distance between the two 'the' outputs: without PE {np.linalg.norm(out_dense[the_1] - out_dense[the_2]):.2f},"
     f" with PE {np.linalg.norm(out_pos[the_1] - out_pos[the_2]):.2f}"
 )
 
-s1_pos, _ = gl.self_attention(embed(s1) + pe_sent[:6], W_Q, W_K, W_V)
-s2_pos, _ = gl.self_attention(embed(s2) + pe_sent[:6], W_Q, W_K, W_V)
+s1_pos, _ = my_self_attention(embed(s1) + pe_sent[:6], W_Q, W_K, W_V)
+s2_pos, _ = my_self_attention(embed(s2) + pe_sent[:6], W_Q, W_K, W_V)
 print(
     f"'cat' in the two sentences now differs by {np.linalg.norm(s1_pos[i_cat] - s2_pos[s2.index('cat')]):.2f}"
 )
@@ -819,11 +928,12 @@ print(
 # The unscaled scores have standard deviation $\sqrt{1024} = 32$, so the gap between the largest and the
 # second-largest of ten scores is typically tens of units and $e^{-\text{gap}}$ is negligible: the largest
 # weight is very close to 1 (0.97 on average, up from 0.96 at 512) and the entropy close to 0 (0.08 nats);
-# the softmax gradient shrinks further (0.045); the print says `d_k = 1024`. The scaled curves do not move: the scaled scores have variance 1 at every $d_k$.
+# the softmax gradient shrinks further (0.045); the print says `d_k = 1024`. The scaled curves stay where they
+# were (entropy 1.93 at $d_k = 1024$, 1.92 at 512): the scaled scores have variance 1 at every $d_k$.
 # </details>
 #
-# **2. A local Transformer.** In the causal-mask cell, replace `mask = np.tril(...)` by the window graph of
-# radius 1, `mask = gl.window_graph(n, 1).adjacency() > 0`, and `causal = gl.causal_graph(n)` by
+# **2. A local Transformer.** In the causal-mask cell (the one that starts with `mask = my_causal_mask(n)`),
+# replace `mask = my_causal_mask(n)` by the window graph of radius 1, `mask = gl.window_graph(n, 1).adjacency() > 0`, and `causal = gl.causal_graph(n)` by
 # `causal = gl.window_graph(n, 1)`. *Predict* the heatmap, the number of edges, and which assertions still pass.
 # Run the cell and the plot cell to check.
 #
@@ -831,7 +941,7 @@ print(
 #
 # A band of width 3 around the diagonal: each word attends to its left neighbour, itself and its right
 # neighbour, and each row still sums to 1, so the first and last words split their attention between only two
-# words. Every check still passes (the first print says `True`, the two `assert_allclose` pass): the mask is the
+# words. Every check still passes (the first print says `True`, the three `assert_allclose` pass): the mask is the
 # window graph's adjacency, and masked dense attention is graph attention on whatever graph the mask describes.
 # The edge count drops from 55 to 28 ($3n - 2$), so the dense version throws 72 of its 100 scores away, and the
 # heatmap's title counts 72 blocked cells. Only the variable's name `causal` is now wrong. The later cells of
@@ -872,22 +982,37 @@ print(
 #
 # 1. **Is a fully connected graph the right graph for a sentence?** It lets "it" reach "cat" in one layer, but
 #    costs $n^2$ edges and throws away the syntax that the dependency tree gives us for free. In the comparison
-#    cell of section 5, add a row that runs `gl.multi_head_attention` on
-#    `gl.dependency_graph(heads, self_loops=True)`: what does "the" hear from "tired" in one layer, and in how many
-#    layers would it hear it? When would you want the sparse graph, and when the complete one?
+#    cell of section 5, add this row to the list `models` (just before its closing `]`):
+#    `("attention, tree", lambda x: gl.multi_head_attention(mha_params, x, gl.dependency_graph(heads, self_loops=True), num_heads=1), "tree"),`
+#    What does "the" hear from "tired" in one layer? In how many layers would it hear it? (Count the hops with
+#    `print(gl.hop_distance(gl.dependency_graph(heads))[words.index("the"), words.index("tired")])`.) When would
+#    you want the sparse graph, and when the complete one?
 # 2. **If order is invisible, what is the Transformer's inductive bias?** A convolution assumes locality, an RNN
 #    assumes sequence; attention on the complete graph assumes only that the input is a *set*. In the shuffle cell of
-#    section 9, try other permutations and other sizes of `PE` (scale `pe_sent` by 0.1 or 10). How strongly must
+#    section 9, scale the encoding: replace its first line by `pe_sent = 0.1 * gl.sinusoidal_encoding(n, d)`, then
+#    by `pe_sent = 10 * gl.sinusoidal_encoding(n, d)`; for another permutation, add
+#    `P = np.eye(n)[np.random.default_rng(6).permutation(n)]` as the cell's first line. How strongly must
 #    position be encoded before it matters? Is "a set plus position features" a weaker or a stronger assumption
 #    than "a sequence"?
 # 3. **Why is the Transformer hard to train?** Section 6 shows one failure at initialisation: saturated softmax,
-#    vanishing gradient. In the `stats` cell, replace the unit-variance queries by `rng.normal(scale=3, ...)`
-#    (a bad initialisation): does the scaling still save you? How might learning-rate warm-up, or where LayerNorm
-#    sits (notebook 05), help keep the scores in the useful range during training?
+#    vanishing gradient. In the `stats` cell, give the queries a bad initialisation: `q_std = 3.0` instead of
+#    `q_std = 1.0`, then rerun it and the plot. Does the scaling still save you? How might learning-rate warm-up,
+#    or where LayerNorm sits (notebook 05), help keep the scores in the useful range during training?
 # 4. **Do different heads learn different relations?** The headline cell uses one head. Our random head
-#    attends by accident; a trained head might attend to a word's syntactic head or to the previous word. Run
-#    `gl.multi_head_attention` with `num_heads=2` and `return_attention=True` on `complete` and compare the two heads'
-#    heatmaps; notebook 05 designs heads that follow the dependency tree on purpose.
+#    attends by accident; a trained head might attend to a word's syntactic head or to the previous word. Paste
+#    this into a new cell below the headline cell (section 4): a layer with two fresh random heads on `complete`,
+#    and each head's weights as a heatmap.
+#
+#    ```python
+#    p2 = gl.init_multi_head_attention(np.random.default_rng(0), d, num_heads=2)
+#    _, alpha2 = gl.multi_head_attention(p2, h, complete, return_attention=True)  # (E, 2)
+#    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+#    for m, ax in enumerate(axes):
+#        gl.attention_heatmap(gl.edge_weights_to_dense(complete, alpha2)[m], words, ax=ax, title=f"head {m}")
+#    plt.show()
+#    ```
+#
+#    Compare the two heads' heatmaps; notebook 05 designs heads that follow the dependency tree on purpose.
 
 # %% [markdown]
 # ## References

@@ -32,7 +32,11 @@
 # divide by $\sqrt{d}$; positional encodings). We also use the max-subtracted softmax of 03 and the
 # mean aggregation of 02.
 #
-# **Time:** about 60 minutes with the exercises. **Notation:** every symbol is listed on the course's
+# **Time:** about 75 minutes with the exercises. **Practice:** the functions marked
+# `# ✎ practice` (`my_multi_head_attention`, `my_layer_norm`, `my_feed_forward` and `my_transformer_block`) are the ones that
+# `practice/05_the_transformer_block.ipynb` leaves for you to write (about 40 minutes more); the cell under each,
+# `gl.practice.check_...`, compares it with `gnnformer_lite` and, when they differ, names the likely
+# mistake. **Notation:** every symbol is listed on the course's
 # [notation page](../docs/notation.md).
 
 # %%
@@ -132,12 +136,14 @@ seed_alphas = np.stack([random_head(np.random.default_rng(seed), h) for seed in 
 print("attention matrices:", seed_alphas.shape, " (seed, receiver i, sender j)")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-for ax, seed, a in zip(axes, seeds, seed_alphas, strict=True):
+count = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(len(seeds), str(len(seeds)))
+fig, axes = plt.subplots(1, len(seeds), figsize=(13 * len(seeds) / 3, 4), squeeze=False)
+for ax, seed, a in zip(axes[0], seeds, seed_alphas, strict=True):
     gl.attention_heatmap(a, words, ax=ax, title=f"head from seed {seed}")
     ax.set_xlabel("sender j")
-    ax.set_ylabel("receiver i" if seed == 0 else "")
-fig.suptitle("Three untrained heads, one sentence: each looks somewhere else", y=1.0)
+    ax.set_ylabel("receiver i" if ax is axes[0, 0] else "")
+if len(seeds) > 1:
+    fig.suptitle(f"{count} untrained heads, one sentence: each looks somewhere else", y=1.0)
 plt.tight_layout()
 plt.show()
 
@@ -178,11 +184,17 @@ print(
 )
 
 tv = np.array([[total_variation(a, b).mean() for b in seed_alphas] for a in seed_alphas])
-print("mean TV distance between the heads of two seeds (rows, columns: seeds 0, 1, 2):")
+print(
+    "mean TV distance between the heads of two seeds "
+    f"(rows, columns: seeds {', '.join(map(str, seeds))}):"
+)
 print(tv)
 uniform = np.full((n, n), 1 / n)
 print("mean TV distance of each head from uniform attention (1/n on every word):")
 print(np.array([total_variation(a, uniform).mean() for a in seed_alphas]))
+if len(seeds) > 1:
+    pairs = tv[np.triu_indices(len(seeds), k=1)]  # every pair of different seeds once
+    print(f"two seeds disagree on {pairs.min():.0%} to {pairs.max():.0%} of each word's attention")
 
 
 # %% [markdown]
@@ -301,7 +313,9 @@ designed_W_Q = {relation: c * S, "dependency head": c * D, "uniform": np.zeros((
 designed = {}
 for name, Wq in designed_W_Q.items():
     out, alpha = gl.self_attention(eye, Wq, eye, eye)
-    np.testing.assert_allclose(out, alpha)  # W_V = I: the output row is the attention row
+    np.testing.assert_allclose(  # W_V = I: the output row is the attention row
+        out, alpha, err_msg=f"head {name!r}: with h = W_V = I, h' should be alpha"
+    )
     designed[name] = alpha
 
 
@@ -312,18 +326,18 @@ def strongest(row):
     return f"{words[row.argmax()]:9s} {row.max():.4f}"
 
 
-print(
-    f"{'receiver':9s}  "
-    + "  ".join(f"{f'head {m + 1}: {name}':24s}" for m, name in enumerate(designed))
-)
+titles = [f"head {m + 1}: {name}" for m, name in enumerate(designed)]
+width = max(24, max(map(len, titles)) + 1)  # one column per head
+print(f"{'receiver':9s}  " + "  ".join(f"{title:{width}s}" for title in titles))
 for i, word in enumerate(words):
-    print(f"{word:9s}  " + "  ".join(f"{strongest(alpha[i]):24s}" for alpha in designed.values()))
+    print(f"{word:9s}  " + "  ".join(f"{strongest(a[i]):{width}s}" for a in designed.values()))
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-formulas = ["$W_Q = cS$", "$W_Q = cD$", "$W_Q = 0$"]
-for m, (ax, name, formula) in enumerate(zip(axes, designed, formulas, strict=True)):
-    gl.attention_heatmap(designed[name], words, ax=ax, title=f"head {m + 1}: {name} ({formula})")
+formulas = {relation: "$W_Q = cS$", "dependency head": "$W_Q = cD$", "uniform": "$W_Q = 0$"}
+fig, axes = plt.subplots(1, len(designed), figsize=(13 * len(designed) / 3, 4.2), squeeze=False)
+for m, (ax, name) in enumerate(zip(axes[0], designed, strict=True)):
+    formula = f" ({formulas[name]})" if name in formulas else ""
+    gl.attention_heatmap(designed[name], words, ax=ax, title=f"head {m + 1}: {name}{formula}")
 plt.tight_layout()
 plt.show()
 
@@ -375,7 +389,8 @@ print("concatenating = reshaping back:", np.array_equal(split.reshape(2, 6), tin
 # b_O$ are added after each product when present.)
 
 # %%
-def multi_head_by_hand(params, h, num_heads):
+# ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
+def my_multi_head_attention(params, h, num_heads):
     """Multi-head self-attention on the complete graph: (h' (n, d_model), alpha (H, n, n))."""
     n, d_model = h.shape
     d_head = d_model // num_heads
@@ -391,6 +406,9 @@ def multi_head_by_hand(params, h, num_heads):
     return concat @ params["W_O"] + params.get("b_O", 0), alpha
 
 
+# %%
+gl.practice.check_multi_head_attention(my_multi_head_attention)
+
 # %% [markdown]
 # **Our three designed heads as one layer.** $d_\text{model} = 3 \times 10 = 30$. The features are
 # the one-hot positions padded with 20 zeros (room a real model would fill with word meaning; our
@@ -398,7 +416,7 @@ def multi_head_by_hand(params, h, num_heads):
 # $W_O = I$ keeps the three heads side by side in the output.
 
 # %%
-H = 3
+H = len(designed_W_Q)  # one head per designed relation
 d_model_designed = H * d_head
 h_designed = np.hstack([eye, np.zeros((n, d_model_designed - n))])  # (10, 30)
 params_designed = {x: np.zeros((d_model_designed, d_model_designed)) for x in ["W_Q", "W_K", "W_V"]}
@@ -409,18 +427,30 @@ for m, Wq in enumerate(designed_W_Q.values()):
     params_designed["W_V"][:n, block] = eye
 params_designed["W_O"] = np.eye(d_model_designed)
 
-out, alpha = multi_head_by_hand(params_designed, h_designed, num_heads=H)
-for m, name in enumerate(designed):
-    np.testing.assert_allclose(alpha[m], designed[name], atol=1e-12)  # same heads as above
-    np.testing.assert_allclose(out[:, m * d_head : (m + 1) * d_head], designed[name], atol=1e-12)
-print("output:", out.shape, "= [head 1 | head 2 | head 3], each block the head's attention rows")
-
-theirs, weights = gl.multi_head_attention(
+theirs, weights = gl.multi_head_attention(  # the module's layer, for the checks below
     params_designed, h_designed, num_heads=H, return_attention=True
 )
-np.testing.assert_allclose(out, theirs, atol=1e-12)
-np.testing.assert_allclose(alpha, weights, atol=1e-12)
-print("multi_head_by_hand == gl.multi_head_attention:", weights.shape, "weights (H, n, n)")
+out, alpha = my_multi_head_attention(params_designed, h_designed, num_heads=H)
+for m, name in enumerate(designed):  # the same heads as above
+    np.testing.assert_allclose(
+        alpha[m], designed[name], atol=1e-12, err_msg=f"head {m + 1} ({name}): alpha changed"
+    )
+    np.testing.assert_allclose(
+        out[:, m * d_head : (m + 1) * d_head],
+        designed[name],
+        atol=1e-12,
+        err_msg=f"with W_V = W_O = I, block {m + 1} of h' should be head {m + 1}'s alpha",
+    )
+blocks = " | ".join(f"head {m + 1}" for m in range(H))
+print("output:", out.shape, f"= [{blocks}], each block the head's attention rows")
+
+np.testing.assert_allclose(
+    out, theirs, atol=1e-12, err_msg="my_multi_head_attention's h' != gl.multi_head_attention's"
+)
+np.testing.assert_allclose(
+    alpha, weights, atol=1e-12, err_msg="my_multi_head_attention's alpha != the module's"
+)
+print("my_multi_head_attention == gl.multi_head_attention:", weights.shape, "weights (H, n, n)")
 
 # %% [markdown]
 # The same layer runs as message passing on the complete graph (notebook 04): then the weights come
@@ -433,9 +463,22 @@ graph = complete  # discussion question 1: gl.dependency_graph(heads, self_loops
 theirs_graph, alpha_edges = gl.multi_head_attention(
     params_designed, h_designed, graph, num_heads=H, return_attention=True
 )
-np.testing.assert_allclose(theirs_graph, out, atol=1e-12)
-np.testing.assert_allclose(gl.edge_weights_to_dense(graph, alpha_edges), alpha, atol=1e-12)
-print(f"graph path: alpha {alpha_edges.shape} (E = {graph.num_edges} edges, H = {H}), same numbers")
+dense_alpha = gl.edge_weights_to_dense(graph, alpha_edges)  # (H, n, n), 0 where there is no edge
+edges = f"alpha {alpha_edges.shape} (E = {graph.num_edges} edges, H = {H})"
+if graph == complete:  # theirs, weights: the dense layer (above)
+    np.testing.assert_allclose(
+        theirs_graph, theirs, atol=1e-12, err_msg="on the complete graph: the dense layer's h'"
+    )
+    np.testing.assert_allclose(
+        dense_alpha, weights, atol=1e-12, err_msg="on the complete graph: the dense layer's alpha"
+    )
+    print(f"graph path: {edges}, same numbers")
+else:
+    gap = np.abs(theirs_graph - theirs).max()
+    print(f"graph path: {edges}: h' differs from the dense layer's by up to {gap:.2f}")
+    for i in (words.index("sat"), 0):  # the root, and the first word
+        print(f"row of {words[i]!r} (one line per head):")
+        print(dense_alpha[:, i])
 
 # %% [markdown]
 # And with random weights and biases, on the running features (a check that does not rely on
@@ -447,9 +490,17 @@ num_heads = 2
 params = gl.init_multi_head_attention(rng, d_model, num_heads=num_heads)
 for x in "QKVO":
     params[f"b_{x}"] = rng.normal(size=d_model)  # init gives zero biases; make them count
-mine, mine_alpha = multi_head_by_hand(params, h, num_heads=num_heads)
-np.testing.assert_allclose(mine, gl.multi_head_attention(params, h), atol=1e-12)
-np.testing.assert_allclose(mine, gl.multi_head_attention(params, h, complete), atol=1e-12)
+mine, mine_alpha = my_multi_head_attention(params, h, num_heads=num_heads)
+for how, module_out in [
+    ("dense", gl.multi_head_attention(params, h)),
+    ("graph", gl.multi_head_attention(params, h, complete)),
+]:
+    np.testing.assert_allclose(
+        mine,
+        module_out,
+        atol=1e-12,
+        err_msg=f"my_multi_head_attention != gl.multi_head_attention ({how}), H = {num_heads}",
+    )
 print(
     f"random weights, H = {num_heads}, d_head = {d_model // num_heads}: by hand == dense == graph"
 )
@@ -461,16 +512,12 @@ print(
 # says what is wrong:
 
 # %%
-try:
-    gl.multi_head_attention(params_designed, h_designed, num_heads=4)  # 30 / 4 is not an integer
-except ValueError as e:
-    print(f"ValueError: {e}")
+bad_heads = next(k for k in range(2, d_model_designed) if d_model_designed % k)  # 4 for 30
+gl.show_error(lambda: gl.multi_head_attention(params_designed, h_designed, num_heads=bad_heads))
 
 layer_params = gl.init_transformer_layer(np.random.default_rng(0), d_model, num_heads=2, d_ff=64)
-try:
-    gl.multi_head_attention(layer_params, h, num_heads=2)  # should be layer_params["attn"]
-except ValueError as e:
-    print(f"ValueError: {e}")
+# the whole layer's params instead of layer_params["attn"]:
+error = gl.show_error(lambda: gl.multi_head_attention(layer_params, h, num_heads=2))
 
 
 # %% [markdown]
@@ -492,27 +539,38 @@ except ValueError as e:
 # $\gamma = 1$, $\beta = 0$.
 
 # %%
-def layer_norm_by_hand(x, gamma, beta, eps=1e-5):
+# ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
+def my_layer_norm(x, gamma, beta, eps=1e-5):
+    """LayerNorm of each row (word) over its features, the last axis, with the biased variance."""
     mu = x.mean(axis=-1, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)  # biased: divide by d
     return gamma * (x - mu) / np.sqrt(var + eps) + beta
 
 
+# %%
+gl.practice.check_layer_norm(my_layer_norm)
+
+# %%
 x = np.array([1.0, 2.0, 3.0, 6.0])
-print("LN(1, 2, 3, 6) =", layer_norm_by_hand(x, np.ones(4), np.zeros(4)))
+print("LN(1, 2, 3, 6) =", my_layer_norm(x, np.ones(4), np.zeros(4)))
 print(
     f"(-2, -1, 0, 3) / sqrt(3.5) = {-2 / np.sqrt(3.5):.4f}, {-1 / np.sqrt(3.5):.4f}, 0, {3 / np.sqrt(3.5):.4f}"
 )
 np.testing.assert_allclose(
-    layer_norm_by_hand(x, np.ones(4), np.zeros(4)), gl.layer_norm(x, np.ones(4), np.zeros(4))
+    my_layer_norm(x, np.ones(4), np.zeros(4)),
+    gl.layer_norm(x, np.ones(4), np.zeros(4)),
+    err_msg="my_layer_norm != gl.layer_norm on x = (1, 2, 3, 6), gamma = 1, beta = 0",
 )
 
 rng = np.random.default_rng(2)
 gamma, beta = rng.normal(size=d_model), rng.normal(size=d_model)
 np.testing.assert_allclose(
-    layer_norm_by_hand(h, gamma, beta), gl.layer_norm(h, gamma, beta), atol=1e-12
+    my_layer_norm(h, gamma, beta),
+    gl.layer_norm(h, gamma, beta),
+    atol=1e-12,
+    err_msg="my_layer_norm != gl.layer_norm on h (random gamma, beta)",
 )
-print("layer_norm_by_hand == gl.layer_norm (random gamma, beta, on h)")
+print("my_layer_norm == gl.layer_norm (random gamma, beta, on h)")
 
 # %% [markdown]
 # **Why the talk wants it: heads at different scales.** Each head outputs a weighted average of its
@@ -622,10 +680,16 @@ print(
 # $x W_1 = (1, -2, -1)$, the ReLU keeps $(1, 0, 0)$, and $W_2$ = all ones ($3 \times 2$) gives $(1, 1)$.
 
 # %%
-def ffn_by_hand(p, x):
-    return np.maximum(0, x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+# ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
+def my_feed_forward(params, x):
+    """The position-wise FFN, max(0, x W1 + b1) W2 + b2, applied to every row (word) of x."""
+    return np.maximum(0, x @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
 
 
+# %%
+gl.practice.check_feed_forward(my_feed_forward)
+
+# %%
 tiny_ffn = {
     "W1": np.array([[1.0, 0, 1], [0, 1, 1]]),
     "b1": np.zeros(3),
@@ -634,17 +698,27 @@ tiny_ffn = {
 }
 print(
     "FFN(1, -2) =",
-    ffn_by_hand(tiny_ffn, np.array([1.0, -2.0])),
+    my_feed_forward(tiny_ffn, np.array([1.0, -2.0])),
     " gl:",
     gl.feed_forward(tiny_ffn, np.array([1.0, -2.0])),
 )
 
 ffn = layer_params["ffn"]
 print("random FFN:", {key: value.shape for key, value in ffn.items()})
-np.testing.assert_allclose(ffn_by_hand(ffn, h), gl.feed_forward(ffn, h), atol=1e-12)
+np.testing.assert_allclose(
+    my_feed_forward(ffn, h),
+    gl.feed_forward(ffn, h),
+    atol=1e-12,
+    err_msg="my_feed_forward != gl.feed_forward on h",
+)
 one_at_a_time = np.stack([gl.feed_forward(ffn, h[i : i + 1])[0] for i in range(n)])
-np.testing.assert_allclose(one_at_a_time, gl.feed_forward(ffn, h), atol=1e-12)
-print("ffn_by_hand == gl.feed_forward; and word by word == all words at once (position-wise)")
+np.testing.assert_allclose(
+    one_at_a_time,
+    gl.feed_forward(ffn, h),
+    atol=1e-12,
+    err_msg="the FFN is position-wise: word by word should equal all words at once",
+)
+print("my_feed_forward == gl.feed_forward; and word by word == all words at once (position-wise)")
 n_ffn = ffn["W1"].size + ffn["W2"].size
 n_attn = sum(layer_params["attn"][f"W_{x}"].size for x in "QKVO")
 print(f"weights: FFN {n_ffn}, attention {n_attn}")
@@ -703,23 +777,23 @@ print(
 # $$x = h + \operatorname{MHA}\big(\operatorname{LN}_1(h)\big), \qquad h' = x + \operatorname{FFN}\big(\operatorname{LN}_2(x)\big).$$
 
 # %%
-def block_by_hand(p, h, num_heads, norm="post"):
-    def mha(x):
-        return multi_head_by_hand(p["attn"], x, num_heads)[0]
-
-    def ln1(x):
-        return layer_norm_by_hand(x, p["ln1"]["gamma"], p["ln1"]["beta"])
-
-    def ln2(x):
-        return layer_norm_by_hand(x, p["ln2"]["gamma"], p["ln2"]["beta"])
-
-    if norm == "pre":
-        x = h + mha(ln1(h))
-        return x + ffn_by_hand(p["ffn"], ln2(x))
-    x = ln1(h + mha(h))  # post-LN
-    return ln2(x + ffn_by_hand(p["ffn"], x))
+# ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
+def my_transformer_block(params, h, num_heads, norm="post"):
+    """One Transformer layer on the complete graph, LayerNorm after ("post") or before ("pre")."""
+    attn, ffn = params["attn"], params["ffn"]
+    ln1, ln2 = params["ln1"], params["ln2"]  # {"gamma", "beta"}: LN_1(x) = my_layer_norm(x, **ln1)
+    if norm == "pre":  # x = h + MHA(LN_1(h)), h' = x + FFN(LN_2(x))
+        x = h + my_multi_head_attention(attn, my_layer_norm(h, **ln1), num_heads)[0]
+        return x + my_feed_forward(ffn, my_layer_norm(x, **ln2))
+    # post-LN: x = LN_1(h + MHA(h)), h' = LN_2(x + FFN(x))
+    x = my_layer_norm(h + my_multi_head_attention(attn, h, num_heads)[0], **ln1)
+    return my_layer_norm(x + my_feed_forward(ffn, x), **ln2)
 
 
+# %%
+gl.practice.check_transformer_block(my_transformer_block)
+
+# %%
 rng = np.random.default_rng(4)
 block_params = gl.init_transformer_layer(rng, d_model, num_heads=2, d_ff=4 * d_model)
 for part in ["attn", "ffn", "ln1", "ln2"]:  # random biases, gamma and beta: no free zeros or ones
@@ -729,13 +803,19 @@ for part in ["attn", "ffn", "ln1", "ln2"]:  # random biases, gamma and beta: no 
 
 for norm in ["post", "pre"]:
     layer = {**block_params, "norm": norm}  # the same weights, as a post-LN or a pre-LN layer
-    mine = block_by_hand(layer, h, 2, norm)
-    dense = gl.transformer_layer(layer, h)
-    graph = gl.transformer_layer(layer, h, complete)
-    np.testing.assert_allclose(mine, dense, atol=1e-12)
-    np.testing.assert_allclose(mine, graph, atol=1e-12)
+    mine = my_transformer_block(layer, h, 2, norm)
+    for how, module_out in [
+        ("dense", gl.transformer_layer(layer, h)),
+        ("graph", gl.transformer_layer(layer, h, complete)),
+    ]:
+        np.testing.assert_allclose(
+            mine,
+            module_out,
+            atol=1e-12,
+            err_msg=f"my_transformer_block != gl.transformer_layer ({how}), norm={norm!r}",
+        )
     print(
-        f"norm={norm!r:6}: block_by_hand == gl.transformer_layer (dense and on the complete graph)"
+        f"norm={norm!r:6}: my_transformer_block == gl.transformer_layer (dense and on the complete graph)"
     )
 
 # %%
@@ -793,7 +873,8 @@ stacks = {
 depth, runs = 12, 5
 cosine = {name: np.zeros((runs, depth + 1)) for name in stacks}
 norms = {name: np.zeros((runs, depth + 1)) for name in stacks}
-for name, layer in stacks.items():
+shown = sorted({1, 2, depth // 2, depth})  # the layers to print
+for name, layer in stacks.items():  # one line per stack as soon as it is done
     for run in range(runs):
         rng = np.random.default_rng(run)  # the same random weights for every stack
         x = h
@@ -802,8 +883,6 @@ for name, layer in stacks.items():
                 x = layer(gl.init_transformer_layer(rng, d_model, num_heads=2, d_ff=4 * d_model), x)
             cosine[name][run, ell] = mean_cosine(x)
             norms[name][run, ell] = np.linalg.norm(x, axis=1).mean()
-shown = sorted({1, 2, depth // 2, depth})  # the layers to print
-for name in stacks:
     c_mean = cosine[name].mean(axis=0)
     print(
         f"{name:27s} cosine after {', '.join(map(str, shown))} layers:",
@@ -824,7 +903,7 @@ axes[1].set_title("How long the feature rows are")
 axes[1].set_ylabel("mean row norm")
 for ax in axes:
     ax.set_xlabel("layer")
-    ax.set_xticks(layers[::2])
+    ax.set_xticks(layers[:: max(1, depth // 6)])
 axes[0].legend(loc="lower right")
 plt.tight_layout()
 plt.show()
@@ -858,8 +937,10 @@ plt.show()
 # ## The final picture
 #
 # The talk ends with one slide: a standard GNN sums its neighbours; a GAT makes it a weighted sum
-# with attention; the Transformer is a GAT on the complete graph with multiple heads, normalisation
-# and residual links (and a feed-forward net). Here are the three models on the same sentence with
+# with attention; the Transformer is attention on the complete graph with multiple heads, normalisation
+# and residual links (and a feed-forward net). A GAT can have several heads too (notebook 03,
+# section 7): what the Transformer changes in the attention itself is the graph and the score, a
+# scaled dot product instead of GAT's additive, static one. Here are the three models on the same sentence with
 # the same features $h$ and fresh random weights (nothing trained): a GNN on the tree (every edge
 # counts fully), a two-head GAT on the tree with self loops, and a Transformer layer on the complete
 # graph (head 0 of each attention layer shown; line width and opacity follow $\alpha_{ij}$). Of the
@@ -880,12 +961,14 @@ tf_out, tf_alpha = gl.transformer_layer(
     complete,
     return_attention=True,
 )
-print(f"GNN {gnn_out.shape}: {tree.num_edges} edges, no weights")
 print(
-    f"GAT {gat_out.shape}: alpha {gat_alpha.shape} on {tree_loops.num_edges} edges (tree + self loops), 2 heads"
+    f"GNN {gnn_out.shape}: {tree.num_edges} edges, no attention weights (every edge counts fully)"
 )
 print(
-    f"Transformer {tf_out.shape}: alpha {tf_alpha.shape} on {complete.num_edges} edges (complete graph), 2 heads"
+    f"GAT {gat_out.shape}: alpha {gat_alpha.shape} on {tree_loops.num_edges} edges (tree + self loops), {gat_alpha.shape[1]} heads"
+)
+print(
+    f"Transformer {tf_out.shape}: alpha {tf_alpha.shape} on {complete.num_edges} edges (complete graph), {tf_alpha.shape[1]} heads"
 )
 
 # %%
@@ -916,8 +999,8 @@ plt.show()
 # Top to bottom the graph gets denser (18, then 28, then 100 edges) and the edges get weights. The
 # GNN treats the tree as given and every neighbour alike; the GAT keeps the tree but learns how much
 # each neighbour counts; the Transformer drops the given graph altogether, lets every word hear
-# every word, and relies on attention to find the useful edges (as our designed head 2 found the
-# tree). What each model adds, as a table:
+# every word, and relies on attention to find the useful edges: that is what training has to do
+# (our designed head 2 followed the tree only because we wrote the tree into its $W_Q$). What each model adds, as a table:
 
 # %%
 rows = [
@@ -952,8 +1035,9 @@ for name, gnn, gat, transformer in rows:
 #   PyTorch's encoder layer).
 # - Without residual links, random layers make all words identical within two layers; with them
 #   the words stay apart far longer, pre-LN best, at the cost of growing norms.
-# - GNN → GAT adds weights on the edges; GAT → Transformer swaps the given graph for the complete
-#   graph and adds heads, LayerNorm, residual links and the FFN.
+# - GNN → GAT adds attention weights on the edges (with one head or several); GAT → Transformer
+#   swaps the given graph for the complete graph and the additive score for the scaled dot product,
+#   and adds LayerNorm, residual links and the FFN.
 #
 # ## Exercises
 #
@@ -1008,21 +1092,29 @@ for name, gnn, gat, transformer in rows:
 # ## Discussion questions
 #
 # 1. **Is a fully connected graph the right graph for a sentence?** Head 2 recovered the dependency
-#    tree from the complete graph only because we wrote the tree into $D$. In the graph-path cell (`alpha_edges`), set `graph = gl.dependency_graph(heads, self_loops=True)`: the three heads now attend only along the tree. Compare the rows of "sat" and of the first "the" in
-#    `gl.edge_weights_to_dense(graph, alpha_edges)` (the output check against `out` will fail: say
-#    why). When would you rather give a model the parse than make it rediscover it from $n^2$ edges?
+#    tree from the complete graph only because we wrote the tree into $D$. In the graph-path cell
+#    (`alpha_edges`), replace `graph = complete` by `graph = gl.dependency_graph(heads, self_loops=True)`
+#    and rerun it: the three heads now attend only along the tree, and the cell prints the rows of
+#    "sat" and of the first "the", one line per head, and how far the output moved from the dense
+#    layer's `out` (why does it move?). When would you rather give a model the parse than make it
+#    rediscover it from $n^2$ edges?
 # 2. **Do heads learn different syntactic relations?** Our three heads follow three relations
 #    because we designed them (the heatmaps of Part 2). Trained BERT heads do something similar for
 #    some relations (Clark et al., 2019), but many heads look diffuse or attend to punctuation. What
 #    would a head need in its features to compute $D$ instead of being given it? Could one head
-#    follow two relations at once? Try adding $D$ and $S$ in one $W_Q$.
+#    follow two relations at once? In the three-heads cell, add the line
+#    `designed_W_Q["previous word + head"] = c * (S + D)` right after the line `designed_W_Q = {...}`,
+#    then rerun that cell, the heatmaps and the cells of the designed layer: a fourth head with $S$
+#    and $D$ in one $W_Q$.
 # 3. **Why multiple heads?** In the hedging cell, averaging $H$ heads reduced the dependence on the
 #    seed. But a real layer with $d_\text{model}$ fixed gives each head only $d_\text{model}/H$
-#    features. Change `num_heads = 2` in the random check of `multi_head_by_hand` (try 1,
-#    4, 8, 16) and look at `mine_alpha`: what
-#    does a head with $d_\text{head} = 1$ still compute? Is it better to have more heads or wider
+#    features. In the random check of `my_multi_head_attention` (the cell with `num_heads = 2`), set
+#    `num_heads = 16` (try 1, 4, 8 too) and add the line
+#    `print(len({tuple(np.argsort(row)) for row in mine_alpha[0]}), "different rankings of the senders in head 0")`:
+#    what does a head with $d_\text{head} = 1$ still compute? Is it better to have more heads or wider
 #    heads?
-# 4. **Why is the Transformer hard to train?** In the depth cell, set `depth = 48`. Post-LN keeps
+# 4. **Why is the Transformer hard to train?** In the depth cell, replace `depth, runs = 12, 5` by
+#    `depth, runs = 48, 5` and rerun it and the plot. Post-LN keeps
 #    the norms fixed but normalises the identity path at every layer; pre-LN leaves the path alone
 #    but lets the norms grow. Xiong et al. (2020) show that post-LN has large gradients near the
 #    output at initialisation and needs a learning-rate warm-up, while pre-LN can often do without.

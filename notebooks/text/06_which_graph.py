@@ -40,7 +40,7 @@
 # 04 (attention on the complete graph, masks are graphs, positional encodings) and 05
 # (`gl.multi_head_attention`). Symbols as in [the notation page](../docs/notation.md): edge
 # $j \to i$ goes from sender $j$ to receiver $i$, `A[i, j] = 1` iff $j \to i$, features are row
-# vectors. Time: about 60 minutes.
+# vectors. Time: about 70 minutes.
 
 # %%
 import os
@@ -81,6 +81,7 @@ h = embedding[[vocab.index(w) for w in words]] + gl.sinusoidal_encoding(n, d_mod
 print(" ".join(words))
 print(f"n = {n} words, h: {h.shape}")
 
+
 # %% [markdown]
 # ## Part 1 · Sparse attention is attention on a sparser graph
 #
@@ -103,29 +104,47 @@ print(f"n = {n} words, h: {h.shape}")
 # | BigBird | window $\cup$ global $\cup$ random | BigBird | `gl.bigbird_graph(n, r, G, r_rand, rng=rng)` |
 # | dependency tree | the head and the children of $i$ (and $i$) | syntax-aware models | `gl.dependency_graph(heads, self_loops=True)` |
 #
-# `gl.union_graph(g1, g2, ...)` combines any of them (the union of the edge sets). First, the
-# dilated window by hand: a loop over all pairs that reads like its definition, against the
-# constructor.
+# `gl.union_graph(g1, g2, ...)` combines any of them (the union of the edge sets).
+#
+# First, the dilated window by hand. Word $i$ hears the words $t\delta$ positions away, for
+# $t = -r, \dots, r$, as long as they are inside the sentence:
+#
+# $$\mathcal{N}(i) = \{\, i + t\delta \;:\; t = -r, \dots, r,\ \ 0 \le i + t\delta < n \,\},$$
+#
+# $t = 0$ being the self loop. `my_dilated_graph` writes the edges $j \to i$ of that set as a
+# `gl.Graph`; the check below it compares it with `gl.dilated_graph` on awkward cases too (radius 0,
+# a dilation longer than the sentence, a sentence of one word), and the rest of the notebook uses it.
+
+# %%
+# ✎ practice: this body is yours to write in practice/06_which_graph.ipynb
+def my_dilated_graph(n, radius, dilation):
+    """The dilated window: j -> i for i - j = t * dilation, |t| <= radius (t = 0: the self loop)."""
+    senders, receivers = [], []
+    for i in range(n):
+        for t in range(-radius, radius + 1):
+            j = i + t * dilation
+            if 0 <= j < n:  # the window is cut at the ends of the sentence
+                senders.append(j)
+                receivers.append(i)
+    return gl.Graph(senders, receivers, n)
+
+
+# %%
+gl.practice.check_dilated_graph(my_dilated_graph)
 
 # %%
 radius, dilation = 1, 2
-
-
-def dilated_by_hand(n, radius, dilation):
-    """Edges (j, i) with i - j = t * dilation, |t| <= radius, as a sorted list."""
-    return sorted(
-        (j, i)
-        for i in range(n)
-        for j in range(n)
-        if (i - j) % dilation == 0 and abs(i - j) // dilation <= radius
-    )
-
-
-dilated = gl.dilated_graph(n, radius, dilation)
-as_pairs = sorted(zip(dilated.senders.tolist(), dilated.receivers.tolist(), strict=True))
-assert as_pairs == dilated_by_hand(n, radius, dilation)
+dilated = my_dilated_graph(n, radius, dilation)
+reference = gl.dilated_graph(n, radius, dilation)
+mine = sorted(zip(dilated.senders.tolist(), dilated.receivers.tolist(), strict=True))
+assert mine == sorted(zip(reference.senders.tolist(), reference.receivers.tolist(), strict=True)), (
+    f"my_dilated_graph({n}, {radius}, {dilation}) should have the edges of gl.dilated_graph"
+)
 it = words.index("it")
-print(f"dilated_graph(n={n}, radius={radius}, dilation={dilation}) == the loop: True")
+print(
+    f"my_dilated_graph(n={n}, radius={radius}, dilation={dilation}) == gl.dilated_graph: "
+    f"the same {dilated.num_edges} edges"
+)
 print(f"'{words[it]}' hears:", [words[j] for j in dilated.senders[dilated.receivers == it]])
 
 # %% [markdown]
@@ -145,7 +164,9 @@ expected = {
     (j, i) for i in range(n) for j in range(n) if abs(i - j) <= r_window or i in hub or j in hub
 }
 edges = set(zip(local_global.senders.tolist(), local_global.receivers.tolist(), strict=True))
-assert edges == expected
+assert edges == expected, (
+    f"global_token_graph(n, {hub}, base=window) should be the window plus every edge to and from {hub}"
+)
 print(f"global_token_graph(n, {hub}, base=window) == the definition: True")
 hub_names = " and ".join(f"'{words[g]}'" for g in hub)
 print(
@@ -168,25 +189,21 @@ num_random = 2
 rand = gl.random_graph(n, num_random, rng=np.random.default_rng(1))
 print(f"random_graph: every word hears exactly {num_random} others:", rand.in_degree.tolist())
 print("no self loops:", not rand.has_self_loops())
+gl.show_error(lambda: gl.random_graph(n, 3, rng=1))  # an int where a Generator is expected
+gl.show_error(lambda: gl.random_graph(n, n, rng=np.random.default_rng(1)))  # n - 1 others only
 
 bigbird = gl.bigbird_graph(n, r_window, hub, num_random, rng=np.random.default_rng(1))
-assert gl.union_graph(local_global, bigbird) == bigbird  # BigBird contains window + global
+assert gl.union_graph(local_global, bigbird) == bigbird, (
+    "bigbird_graph should contain the window + global graph (the same window radius and tokens)"
+)
 print(
     f"bigbird: {local_global.num_edges} window + global edges, {bigbird.num_edges - local_global.num_edges} random ones on top"
 )
 
-try:
-    gl.random_graph(n, 3, rng=1)
-except TypeError as err:
-    print("TypeError:", err)
-try:
-    gl.random_graph(n, n, rng=np.random.default_rng(1))
-except ValueError as err:
-    print("ValueError:", err)
-
 # %% [markdown]
-# Seven graphs on one sentence, from the densest to the sparsest. Their adjacency matrices (row
-# $i$ = receiver, column $j$ = sender) show the patterns at a glance.
+# Seven graphs on one sentence, with their number of edges $E$ against the $n^2$ of the complete
+# graph. Their adjacency matrices (row $i$ = receiver, column $j$ = sender) show the patterns at a
+# glance.
 
 # %%
 tree = gl.dependency_graph(heads, self_loops=True)
@@ -206,18 +223,23 @@ for name, g in sentence_graphs.items():
     )
 
 # %%
-fig, axes = plt.subplots(1, len(sentence_graphs), figsize=(14, 2.6))
-for ax, (name, g) in zip(axes, sentence_graphs.items(), strict=True):
-    ax.imshow(g.adjacency(), cmap="Greys", vmin=0, vmax=1.4)
-    ax.set_title(f"{name}\nE = {g.num_edges}", fontsize=9)
+fig, axes = plt.subplots(2, 4, figsize=(8.4, 5), layout="constrained")
+for ax, (name, g) in zip(axes.flat, sentence_graphs.items()):
+    gl.heatmap(
+        g.adjacency(),
+        ax=ax,
+        title=f"{name}\nE = {g.num_edges}",
+        cmap="Greys",
+        vmax=1.4,
+        lines=False,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.grid(False)
-axes[0].set_ylabel("receiver i")
-axes[0].set_xlabel("sender j")
+for ax in axes.flat[len(sentence_graphs) :]:
+    ax.axis("off")  # one panel more than graphs
 fig.suptitle(
-    f"{len(sentence_graphs)} attention graphs on one sentence: A[i, j] = 1 iff word i hears word j",
-    y=1.04,
+    f"{len(sentence_graphs)} attention graphs on one sentence: A[i, j] = 1 iff word i hears word j\n"
+    "(row i: the receiver, column j: the sender)"
 )
 plt.show()
 
@@ -250,35 +272,37 @@ attention = {}
 for name, g in sentence_graphs.items():
     out, alpha = gl.multi_head_attention(params, h, g, return_attention=True)
     mine_out, mine_alpha = masked_attention_by_hand(params, h, g.adjacency(), num_heads)
-    np.testing.assert_allclose(out, mine_out, atol=1e-12)
-    np.testing.assert_allclose(gl.edge_weights_to_dense(g, alpha), mine_alpha, atol=1e-12)
-    assert np.allclose(gl.propagate(g, alpha), 1)  # each word's weights sum to 1 over N(i)
+    message = f"{name}: graph attention should equal masked dense attention (seed 2, d = {d_model})"
+    np.testing.assert_allclose(out, mine_out, atol=1e-12, err_msg=message)
+    dense_alpha = gl.edge_weights_to_dense(g, alpha)
+    np.testing.assert_allclose(dense_alpha, mine_alpha, atol=1e-12, err_msg=message)
+    sums = gl.propagate(g, alpha)  # each word's weights sum to 1 over N(i)
+    np.testing.assert_allclose(sums, 1, err_msg=f"{name}: the weights into a word sum to 1")
     attention[name] = alpha
 print(
     f"{len(sentence_graphs)} graphs: gl.multi_head_attention on the graph == masked dense attention by hand"
 )
 
 # %% [markdown]
-# Each sparse graph with the attention of head 0 (the complete graph's picture is in notebook 04):
-# on the left along the edges (arcs above the words carry messages rightwards, arcs below
-# leftwards; width and opacity follow $\alpha_{ij}$), on the right as the $(n, n)$ matrix, zero
-# wherever the graph has no edge.
+# Each graph with the attention of head 0, the complete graph first: on the left along the edges
+# (arcs above the words carry messages rightwards, arcs below leftwards; width and opacity follow
+# $\alpha_{ij}$), on the right as the $(n, n)$ matrix, zero wherever the graph has no edge.
 
 # %%
-drawn = [name for name in sentence_graphs if name != "complete"]
 fig, axes = plt.subplots(
-    len(drawn),
+    len(sentence_graphs),
     2,
-    figsize=(12, 2.4 * len(drawn)),
-    dpi=56,
-    gridspec_kw={"width_ratios": [2.6, 1]},
+    figsize=(9.5, 2.2 * len(sentence_graphs)),
+    gridspec_kw={"width_ratios": [2.4, 1]},
 )
-for row, name in enumerate(drawn):
-    g, alpha = sentence_graphs[name], attention[name]
+for row, (name, g) in enumerate(sentence_graphs.items()):
+    alpha = attention[name]
     gl.draw_attention(
         g, alpha, words, ax=axes[row, 0], title=f"{name}: {g.num_edges} edges, head 0"
     )
     gl.attention_heatmap(gl.edge_weights_to_dense(g, alpha)[0], words, ax=axes[row, 1], title=name)
+    if row < len(sentence_graphs) - 1:
+        axes[row, 1].set_xlabel("")  # named once, under the last row: more room for the matrices
 plt.tight_layout()
 plt.show()
 
@@ -294,7 +318,6 @@ for name, g in sentence_graphs.items():
     edge = np.flatnonzero((g.senders == cat) & (g.receivers == it))
     weight = f"alpha = {attention[name][edge[0], 0]:.3f}" if edge.size else "no edge"
     print(f"{name:26s} '{words[cat]}' -> '{words[it]}': {weight}")
-
 
 # %% [markdown]
 # Only the complete graph, and perhaps a lucky random edge, has the edge. On the window, the
@@ -312,33 +335,25 @@ for name, g in sentence_graphs.items():
 # $$\big[(A + I)^L\big]_{ij} > 0,$$
 #
 # i.e. when there is a walk of at most $L$ edges from $j$ to $i$. The **hop distance** from $j$
-# to $i$ is the smallest such $L$. We compute it by propagating one-hot features ("word $j$ has
-# been heard") along the edges, and check it against the matrix powers. To see a law we need a
-# longer sequence than our sentence: $n_\text{long} = 32$ positions.
+# to $i$ is the smallest such $L$. `gl.hop_distance(graph)` computes it as message passing does:
+# every word starts with a one-hot feature ("word $j$ has been heard") and each layer propagates
+# them along the edges, as in the reach you write by hand in notebook 02 (`my_receptive_field`).
+# We check it against the matrix powers. To see a law we need a longer sequence than our
+# sentence: $n_\text{long} = 32$ positions.
 
 # %%
-def hop_distance(graph, max_layers=None):
-    """(n, n) ints: [i, j] = the fewest layers after which j can influence i (-1: never)."""
-    n = graph.num_nodes
-    max_layers = n if max_layers is None else max_layers
-    hops = np.where(np.eye(n, dtype=bool), 0, -1)
-    heard = np.eye(n)  # heard[i, j] > 0: i has heard from j; at L = 0 only from itself
-    for L in range(1, max_layers + 1):
-        heard = heard + gl.propagate(graph, heard[graph.senders])  # (A + I) @ heard
-        hops[(heard > 0) & (hops < 0)] = L
-    return hops
-
-
 n_long = 32
-check = gl.dilated_graph(n_long, 2, 3)
+check = my_dilated_graph(n_long, 2, 3)
+# hops_check[i, j]: the fewest layers after which j can influence i (-1: never)
+hops_check = gl.hop_distance(check)
 A_plus_I = check.adjacency() + np.eye(n_long)
 for L in range(5):
     np.testing.assert_array_equal(
-        (hop_distance(check) <= L) & (hop_distance(check) >= 0),
+        (hops_check >= 0) & (hops_check <= L),
         np.linalg.matrix_power(A_plus_I, L) > 0,
+        err_msg=f"hop distance <= {L} should be where (A + I)^{L} > 0 (dilated r=2, δ=3, n={n_long})",
     )
-np.testing.assert_array_equal(hop_distance(check), gl.hop_distance(check))  # the module's version
-print(f"one-hot propagation == (A + I)^L > 0 for L = 0..{L}; == gl.hop_distance")
+print(f"gl.hop_distance(g) <= L  <=>  (A + I)^L > 0, for L = 0..{L}")
 
 # %% [markdown]
 # Now the law. For a window of radius $r$ every layer moves information at most $r$ positions,
@@ -354,22 +369,30 @@ r, delta = 2, 2
 offset = np.abs(np.arange(n_long)[:, None] - np.arange(n_long)[None, :])  # |i - j|
 reach_graphs = {
     f"window r={r}": gl.window_graph(n_long, r),
-    f"dilated r={r}, δ={delta}": gl.dilated_graph(n_long, r, delta),
+    f"dilated r={r}, δ={delta}": my_dilated_graph(n_long, r, delta),
     f"heads: window r=1 ∪ dilated r={r}, δ={delta + 1}": gl.union_graph(
-        gl.window_graph(n_long, 1), gl.dilated_graph(n_long, r, delta + 1)
+        gl.window_graph(n_long, 1), my_dilated_graph(n_long, r, delta + 1)
     ),
     "window r=1 + global token 0": gl.global_token_graph(n_long, [0], gl.window_graph(n_long, 1)),
     "complete": gl.complete_graph(n_long),
 }
-hops = {name: hop_distance(g) for name, g in reach_graphs.items()}
+hops = {name: gl.hop_distance(g) for name, g in reach_graphs.items()}
 
-np.testing.assert_array_equal(hops[f"window r={r}"], np.ceil(offset / r))
+np.testing.assert_array_equal(
+    hops[f"window r={r}"],
+    np.ceil(offset / r),
+    err_msg=f"window r={r}: the hop distance should be ceil(|i - j| / {r})",
+)
 dil = hops[f"dilated r={r}, δ={delta}"]
 np.testing.assert_array_equal(
-    dil[offset % delta == 0], np.ceil(offset / (r * delta))[offset % delta == 0]
+    dil[offset % delta == 0],
+    np.ceil(offset / (r * delta))[offset % delta == 0],
+    err_msg=f"dilated r={r}, δ={delta}: ceil(|i - j| / {r * delta}) where δ divides i - j",
 )
-assert (dil[offset % delta != 0] == -1).all()
-assert hops["window r=1 + global token 0"].max() == 2
+assert (dil[offset % delta != 0] == -1).all(), (
+    f"dilated r={r}, δ={delta}: offsets that δ does not divide should never be reached"
+)
+assert hops["window r=1 + global token 0"].max() == 2, "a global token: every pair within 2 hops"
 print(f"window r={r}: hop distance = ceil(|i - j| / {r}), so L layers reach {r}L positions")
 print(
     f"dilated r={r}, δ={delta}: ceil(|i - j| / {r * delta}) when δ divides i - j, never otherwise"
@@ -384,17 +407,21 @@ for name, g in reach_graphs.items():
     print(f"{name:44s} {g.num_edges:6d}  {depth}")
 
 # %%
-fig, axes = plt.subplots(1, len(reach_graphs), figsize=(15, 3.6), dpi=72)
+fig, axes = plt.subplots(2, 3, figsize=(8.4, 6.2))
 vmax = max(d.max() for d in hops.values())
-for ax, (name, d) in zip(axes, hops.items(), strict=True):
-    shown = np.ma.masked_less(d, 0)  # never reached: left blank
-    im = ax.imshow(shown, cmap="viridis", vmin=0, vmax=vmax)
-    ax.set_title(name.replace(": ", ":\n"), fontsize=9)
+for ax, (name, d) in zip(axes.flat, hops.items()):
+    title = name.replace(": ", ":\n").replace(" ∪ ", " ∪\n")
+    gl.heatmap(np.ma.masked_less(d, 0), ax=ax, title=title, vmax=vmax, lines=False)  # blank: never
+for ax in axes[-1]:
     ax.set_xlabel("sender j")
-    ax.grid(False)
-axes[0].set_ylabel("receiver i")
-fig.colorbar(im, ax=axes, fraction=0.015, pad=0.01, label="layers until j can influence i")
-fig.suptitle(f"Hop distance on {n_long} positions (blank: never)", y=1.02)
+for ax in axes[:, 0]:
+    ax.set_ylabel("receiver i")
+for ax in axes.flat[len(hops) :]:
+    ax.axis("off")  # one panel more than graphs
+fig.colorbar(
+    axes.flat[0].images[0], ax=axes, fraction=0.03, pad=0.02, label="layers until j can influence i"
+)
+fig.suptitle(f"Hop distance on {n_long} positions (blank: never)")
 plt.show()
 
 
@@ -414,34 +441,34 @@ plt.show()
 #
 # That is what the graph *allows*. Do real attention layers use it? Nudge the features of one
 # word $j$, run $L$ residual attention layers $h \leftarrow h + \operatorname{MHA}(h)$ with
-# random weights on the running sentence, and see whether the output of "it" moves.
+# random weights on the running sentence, and see whether the output of "it" moves:
+# `gl.influence(run, h, target)` adds 1 to every feature of each word $j$ in turn and says
+# whether `run(h)[target]` changes.
 
 # %%
-def influences_on(target, graph, num_layers, seed=3):
-    """(n,) bool: does nudging word j move the output of `target` after num_layers layers?"""
+def residual_attention(graph, num_layers, seed=3):
+    """h -> num_layers residual attention layers h + MHA(h) on graph, with random weights."""
     rng = np.random.default_rng(seed)
     layers = [gl.init_multi_head_attention(rng, d_model, num_heads) for _ in range(num_layers)]
 
     def run(x):
         for p in layers:
             x = x + gl.multi_head_attention(p, x, graph)  # residual link
-        return x[target]
+        return x
 
-    base = run(h)
-    moved = np.zeros(graph.num_nodes, dtype=bool)
-    for j in range(graph.num_nodes):
-        nudged = h.copy()
-        nudged[j] += 1.0
-        moved[j] = np.abs(run(nudged) - base).max() > 1e-12
-    return moved
+    return run
 
 
 for name in [f"window r={r_window}", f"window + global {hub_names}"]:
     g = sentence_graphs[name]
-    d = hop_distance(g)
+    d = gl.hop_distance(g)
     for L in (1, 2, 3):
-        moved = influences_on(it, g, L)
-        np.testing.assert_array_equal(moved, (d[it] >= 0) & (d[it] <= L))
+        moved = gl.influence(residual_attention(g, L), h, it)  # does nudging word j move 'it'?
+        np.testing.assert_array_equal(
+            moved,
+            (d[it] >= 0) & (d[it] <= L),
+            err_msg=f"{name}, L = {L}: the words that move '{words[it]}' should be those within {L} hops",
+        )
         print(
             f"{name:24s} L = {L}: {moved.sum():2d} words influence '{words[it]}'",
             "(all)" if moved.all() else "",
@@ -468,8 +495,9 @@ print("nudging words through real attention layers == the hop distances: True")
 # %%
 r_cost, H_cost, d_head_cost = 4, 1, 16
 for n_check in (16, 100, 4096):
-    assert gl.window_graph(n_check, r_cost).num_edges == (2 * r_cost + 1) * n_check - r_cost * (
-        r_cost + 1
+    E_check = gl.window_graph(n_check, r_cost).num_edges
+    assert E_check == (2 * r_cost + 1) * n_check - r_cost * (r_cost + 1), (
+        f"n = {n_check}, r = {r_cost}: E = {E_check}, the formula holds for n > r"
     )
 print(f"E_window = {2 * r_cost + 1} n - {r_cost * (r_cost + 1)} for radius {r_cost}: True")
 
@@ -478,9 +506,9 @@ q = k = v = np.ones((n_check, H_cost, d_head_cost))
 g_check = gl.window_graph(n_check, r_cost)
 _, w_dense = gl.scaled_dot_product_attention(q, k, v)
 _, w_sparse = gl.graph_attention(q, k, v, g_check)
-assert (
-    w_dense.nbytes == 8 * H_cost * n_check**2 and w_sparse.nbytes == 8 * g_check.num_edges * H_cost
-)
+assert w_dense.nbytes == 8 * H_cost * n_check**2, f"dense weights {w_dense.shape}: 8 H n² bytes"
+assert w_sparse.nbytes == 8 * g_check.num_edges * H_cost, f"sparse weights {w_sparse.shape}: 8 E H"
+
 print(
     f"n = {n_check}: dense weights {w_dense.shape}, sparse weights {w_sparse.shape}, as the shapes say\n"
 )
@@ -523,15 +551,14 @@ def best_time(fn, budget=0.05, min_repeats=5):
 
 
 t_dense, t_sparse = [], []
-for size in sizes:
+print(f"{'n':>5s} {'dense ms':>9s} {'sparse ms':>10s}")
+for size in sizes:  # one line per size, as it is measured
     q, k, v = (rng.normal(size=(size, H_cost, d_head_cost)) for _ in range(3))
     g_time = gl.window_graph(int(size), r_cost)
     t_dense.append(best_time(partial(gl.scaled_dot_product_attention, q, k, v)))
     t_sparse.append(best_time(partial(gl.graph_attention, q, k, v, g_time)))
+    print(f"{size:5d} {1e3 * t_dense[-1]:9.3f} {1e3 * t_sparse[-1]:10.3f}")
 t_dense, t_sparse = np.array(t_dense), np.array(t_sparse)
-print(f"{'n':>5s} {'dense ms':>9s} {'sparse ms':>10s}")
-for size, td, ts in zip(sizes, t_dense, t_sparse, strict=True):
-    print(f"{size:5d} {1e3 * td:9.3f} {1e3 * ts:10.3f}")
 
 # %% [markdown]
 # On log-log axes a cost $t \propto n^s$ is a straight line of slope $s$. Small sentences are
@@ -583,6 +610,7 @@ ax.set_title("Dense attention is quadratic, window attention linear")
 ax.legend(loc="upper left")
 plt.show()
 
+
 # %% [markdown]
 # For short sentences dense attention wins: one big matrix product is about the fastest thing a
 # CPU does, while the graph version gathers keys edge by edge. As $n$ grows the quadratic term
@@ -609,27 +637,63 @@ plt.show()
 #
 # $$\lambda_m = 2 - 2\cos\frac{\pi m}{n}, \qquad v_m[p] \propto \cos\!\left(\frac{\pi m\,(p + \tfrac12)}{n}\right).$$
 #
-# We build $L$ by hand, check that these cosines are eigenvectors, and compare them with
-# `gl.laplacian_encoding(g, k, normalization=None)`, column $m - 1$ = $v_m$, up to sign.
+# `my_path_laplacian(n, k)` builds $L = D - A$ of the path by hand and returns $v_1, \dots, v_k$ as
+# the columns of an $(n, k)$ array: `np.linalg.eigh` gives unit eigenvectors with the eigenvalues in
+# ascending order, and $v_0$, the constant vector of $\lambda_0 = 0$, carries no position, so it is
+# left out. Then we check that its columns are the cosines above, and the columns of
+# `gl.laplacian_encoding(g, k, normalization=None)`, each up to its sign.
+
+# %%
+# ✎ practice: this body is yours to write in practice/06_which_graph.ipynb
+def my_path_laplacian(n, k):
+    """Eigenvectors v_1..v_k of L = D - A of the path graph on n nodes, by ascending eigenvalue."""
+    A = gl.path_graph(n).adjacency()
+    L = np.diag(A.sum(axis=1)) - A  # L = D - A
+    _, vectors = np.linalg.eigh(L)  # unit eigenvectors, eigenvalues in ascending order
+    return vectors[:, 1 : k + 1]  # v_0, the constant vector (lambda_0 = 0), is left out
+
+
+# %%
+gl.practice.check_path_laplacian(my_path_laplacian)
 
 # %%
 n_pos, k_pos = 40, 4
 path = gl.path_graph(n_pos)
 A_path = path.adjacency()
-L_path = np.diag(A_path.sum(axis=1)) - A_path  # L = D - A, by hand
+L_path = np.diag(A_path.sum(axis=1)) - A_path  # L = D - A, as in my_path_laplacian
 p = np.arange(n_pos)
 m = np.arange(1, k_pos + 1)
 cosines = np.cos(np.pi * np.outer(p + 0.5, m) / n_pos)  # (n, k): column m - 1 is v_m
 lam = 2 - 2 * np.cos(np.pi * m / n_pos)
-np.testing.assert_allclose(L_path @ cosines, cosines * lam, atol=1e-12)  # L v_m = lambda_m v_m
+np.testing.assert_allclose(
+    L_path @ cosines, cosines * lam, atol=1e-12, err_msg="L v_m = lambda_m v_m for the cosines"
+)
+np.testing.assert_allclose(
+    np.linalg.eigvalsh(L_path)[1 : k_pos + 1],
+    lam,
+    atol=1e-12,
+    err_msg="lambda_m = 2 - 2 cos(pi m / n)",
+)
 
-lap = gl.laplacian_encoding(path, k_pos, normalization=None)
+lap = my_path_laplacian(n_pos, k_pos)
 unit = cosines / np.linalg.norm(cosines, axis=0)
 signs = np.sign(np.sum(lap * unit, axis=0))  # an eigenvector is defined only up to its sign
-np.testing.assert_allclose(lap * signs, unit, atol=1e-10)
-np.testing.assert_allclose(np.linalg.eigvalsh(L_path)[1 : k_pos + 1], lam, atol=1e-12)
+np.testing.assert_allclose(
+    lap * signs,
+    unit,
+    atol=1e-10,
+    err_msg=f"my_path_laplacian({n_pos}, {k_pos}): the cosines, up to sign",
+)
+package = gl.laplacian_encoding(path, k_pos, normalization=None)
+np.testing.assert_allclose(
+    package * np.sign(np.sum(package * unit, axis=0)),
+    unit,
+    atol=1e-10,
+    err_msg="gl.laplacian_encoding(path, k, normalization=None): the cosines, up to sign",
+)
 print(
-    f"path graph, n = {n_pos}: laplacian_encoding column m - 1 == cos(pi m (p + 1/2) / n) / norm, up to sign, m = 1..{k_pos}"
+    f"path graph, n = {n_pos}: my_path_laplacian column m - 1 == cos(pi m (p + 1/2) / n) / norm "
+    f"== laplacian_encoding's, up to sign, m = 1..{k_pos}"
 )
 print("eigenvalues 2 - 2 cos(pi m / n):", lam)
 
@@ -678,10 +742,15 @@ deg = path.in_degree
 sym_formula = np.sqrt(deg)[:, None] * np.cos(np.pi * np.outer(p, m) / (n_pos - 1))
 sym_formula /= np.linalg.norm(sym_formula, axis=0)
 sym_signs = np.sign(np.sum(lap_sym * sym_formula, axis=0))
-np.testing.assert_allclose(lap_sym * sym_signs, sym_formula, atol=1e-10)
+np.testing.assert_allclose(
+    lap_sym * sym_signs, sym_formula, atol=1e-10, err_msg="sym: sqrt(deg p) cos(pi m p / (n - 1))"
+)
 L_sym = np.eye(n_pos) - A_path / np.sqrt(np.outer(deg, deg))
 np.testing.assert_allclose(
-    np.linalg.eigvalsh(L_sym)[1 : k_pos + 1], 1 - np.cos(np.pi * m / (n_pos - 1)), atol=1e-12
+    np.linalg.eigvalsh(L_sym)[1 : k_pos + 1],
+    1 - np.cos(np.pi * m / (n_pos - 1)),
+    atol=1e-12,
+    err_msg="sym: lambda_m = 1 - cos(pi m / (n - 1))",
 )
 print(
     'normalization="sym": v_m[p] ∝ sqrt(deg p) cos(pi m p / (n - 1)), lambda_m = 1 - cos(pi m / (n - 1)): True'
@@ -705,7 +774,7 @@ A_tree = tree_plain.adjacency()
 d_tree = A_tree.sum(axis=1)
 eig_tree = np.linalg.eigvalsh(np.eye(n) - A_tree / np.sqrt(np.outer(d_tree, d_tree)))
 print("eigenvalues of L_sym on the tree, after lambda_0 = 0:", eig_tree[1:])
-assert np.diff(eig_tree[:4]).min() > 1e-6  # lambda_1, lambda_2 simple (and apart from lambda_3)
+assert np.diff(eig_tree[:4]).min() > 1e-6, "on the tree lambda_1, lambda_2 should be simple"
 pe_tree = gl.laplacian_encoding(tree_plain, 2)
 
 karate = nx.karate_club_graph()
@@ -713,7 +782,7 @@ kg = gl.from_networkx(karate)
 A_k = kg.adjacency()
 d_k = A_k.sum(axis=1)
 eig_karate = np.linalg.eigvalsh(np.eye(kg.num_nodes) - A_k / np.sqrt(np.outer(d_k, d_k)))
-assert np.diff(eig_karate[:4]).min() > 1e-6
+assert np.diff(eig_karate[:4]).min() > 1e-6, "karate club: lambda_1, lambda_2 should be simple"
 pe_karate = gl.laplacian_encoding(kg, 2)
 print(
     f"karate club: {kg.num_nodes} members, {kg.num_edges // 2} friendships; lambda_1..3 =",
@@ -721,22 +790,26 @@ print(
 )
 
 # %%
-fig, axes = plt.subplots(2, 2, figsize=(12, 7), dpi=56, gridspec_kw={"height_ratios": [1, 1.8]})
+fig, axes = plt.subplot_mosaic(
+    [["tree 1", "tree 1"], ["tree 2", "tree 2"], ["karate 1", "karate 2"]],
+    figsize=(9, 9.6),
+    gridspec_kw={"height_ratios": [1, 1, 2.6]},
+)
 for col in range(2):
     gl.draw_graph(
         tree_plain,
         words,
-        ax=axes[0, col],
+        ax=axes[f"tree {col + 1}"],
         node_color=pe_tree[:, col],
         title=f"dependency tree coloured by v_{col + 1} (λ = {eig_tree[col + 1]:.3f})",
     )
     gl.draw_graph(
         kg,
-        ax=axes[1, col],
+        ax=axes[f"karate {col + 1}"],
         node_color=pe_karate[:, col],
         title=f"karate club coloured by v_{col + 1} (λ = {eig_karate[col + 1]:.3f})",
     )
-fig.suptitle("Laplacian positional encodings (normalization='sym'): red > 0 > blue", y=1.0)
+fig.suptitle("Laplacian positional encodings (normalization='sym'): red > 0 > blue")
 plt.tight_layout()
 plt.show()
 
@@ -766,23 +839,63 @@ print(
 # If $L v = \lambda v$ then $L(-v) = \lambda(-v)$: $-v$ is an equally good eigenvector, and
 # `np.linalg.eigh` may return either (it depends on the LAPACK build). A model, though, sees
 # $h + PE$: flipping the sign of a column changes every word's input. `gl.laplacian_encoding`
-# therefore fixes a convention, *the entry of largest magnitude is positive*, which depends only
-# on the graph, so it follows the nodes when we relabel them. Dwivedi & Bresson go further and
-# flip the signs at random during training, so that the model learns not to rely on them.
+# therefore fixes a convention, *the entry of largest magnitude is positive* (the first one on a
+# tie). It follows the nodes when we relabel them, **except on a tie of opposite signs**: when the
+# largest magnitude is reached by a positive and a negative entry, which one comes "first" depends
+# on the labels. The path graph has such ties by design: reversing the sentence maps each of its
+# eigenvectors to itself or to its negative, so the antisymmetric ones have their extremes in pairs
+# $\pm$. The cell below relabels the karate club (no tie: the signs follow the nodes) and the
+# sentence as a path (ties in its antisymmetric columns: each of them flips or not, depending on the
+# new labels); notebook 09 § 5 counts the flips over many paths (about a quarter of all
+# eigenvectors). Dwivedi & Bresson therefore flip the signs at random
+# during training, so that the model learns not to rely on them.
 
 # %%
 v1 = pe_karate[:, 0]
 L_k = np.eye(kg.num_nodes) - A_k / np.sqrt(np.outer(d_k, d_k))
-np.testing.assert_allclose(L_k @ -v1, eig_karate[1] * -v1, atol=1e-12)
+np.testing.assert_allclose(
+    L_k @ -v1, eig_karate[1] * -v1, atol=1e-12, err_msg="L (-v) = lambda (-v)"
+)
 print("L (-v) == lambda (-v): the flipped vector is an eigenvector too")
 print(f"but the input h + PE moves: |PE(v) - PE(-v)| per node up to {2 * np.abs(v1).max():.3f}")
 
 top = np.argmax(np.abs(pe_karate), axis=0)
 print("largest-magnitude entries are positive:", bool((pe_karate[top, [0, 1]] > 0).all()))
-perm = np.random.default_rng(5).permutation(kg.num_nodes)  # relabel: new node a = old node perm[a]
-relabelled = gl.Graph(np.argsort(perm)[kg.senders], np.argsort(perm)[kg.receivers], kg.num_nodes)
-np.testing.assert_allclose(gl.laplacian_encoding(relabelled, 2), pe_karate[perm], atol=1e-10)
+
+
+def relabel(graph, perm):
+    """The same graph with new labels: new node a is old node perm[a]."""
+    new_label = np.argsort(perm)  # old node -> its new label
+    return gl.Graph(new_label[graph.senders], new_label[graph.receivers], graph.num_nodes)
+
+
+perm = np.random.default_rng(5).permutation(kg.num_nodes)
+np.testing.assert_allclose(
+    gl.laplacian_encoding(relabel(kg, perm), 2),
+    pe_karate[perm],
+    atol=1e-10,
+    err_msg="karate club (seed 5): no tie, so the signs should follow the nodes",
+)
 print("relabel the members: laplacian_encoding gives the same vectors, relabelled (signs included)")
+
+chain, k_chain = gl.path_graph(n), 4  # the sentence as a path
+pe_chain = gl.laplacian_encoding(chain, k_chain)
+perm_chain = np.random.default_rng(5).permutation(n)
+top_entries = np.isclose(np.abs(pe_chain), np.abs(pe_chain).max(axis=0))  # (n, k)
+tied = [f"v_{c + 1}" for c in range(k_chain) if (pe_chain[top_entries[:, c], c] < 0).any()]
+print(f"the sentence as a path: a tie of opposite signs in {', '.join(tied) or 'no column'}")
+kept = (
+    np.sum(
+        gl.laplacian_encoding(relabel(chain, perm_chain), k_chain) * pe_chain[perm_chain], axis=0
+    )
+    > 0
+)
+for col in np.flatnonzero(~kept):
+    ends = np.flatnonzero(np.isclose(np.abs(pe_chain[:, col]), np.abs(pe_chain[:, col]).max()))
+    values = ", ".join(f"{pe_chain[i, col]:+.3f} at '{words[i]}' ({i})" for i in ends)
+    print(f"relabelled (seed 5): v_{col + 1} changes sign (its largest entries: {values})")
+if kept.all():
+    print(f"relabelled (seed 5): no column of the {k_chain} changes sign")
 
 # %% [markdown]
 # ### Repeated eigenvalues have no basis
@@ -793,6 +906,12 @@ print("relabel the members: laplacian_encoding gives the same vectors, relabelle
 # "tired" and nothing else, and "on" and "the" from "mat", so swapping two such leaves leaves the
 # graph unchanged. For $L = D - A$ the vectors $e_\text{because} - e_\text{it}$, $e_\text{on} - e_\text{the}$
 # and the like are eigenvectors, all with eigenvalue 1.
+#
+# (Careful: this section uses $L = D - A$, while the eigenvalues printed above for the tree are
+# those of $L_\text{sym}$, which has the eigenvalue 1 **four** times. The two Laplacians have
+# different eigenvalues. $L_\text{sym} v = v$ means $A D^{-1/2} v = 0$: the same leaf differences
+# satisfy it, and on this tree so does one vector more, spread over "the", "sat" and the leaves of
+# "mat" and "tired", which no symmetry explains. The cell counts both.)
 # So we never print such eigenvectors; what *is* well defined is the eigenspace, through its
 # projector $P = V V^\top$ (the same for every basis $V$), and the eigenvalues.
 
@@ -801,6 +920,10 @@ lam_tree, vec_tree = np.linalg.eigh(np.diag(d_tree) - A_tree)  # L = D - A on th
 repeated = np.flatnonzero(np.isclose(lam_tree, 1.0))
 print(
     f"eigenvalue 1 of L = D - A on the tree has multiplicity {repeated.size} (eigenvalues {lam_tree.round(4)[repeated]})"
+)
+print(
+    f"eigenvalue 1 of L_sym (printed above) has multiplicity {np.isclose(eig_tree, 1.0).sum()}: "
+    "another matrix, other eigenvalues"
 )
 V = vec_tree[:, repeated]
 P = V @ V.T  # projector onto the eigenspace: does not depend on the basis
@@ -818,11 +941,15 @@ B = np.zeros((n, len(siblings)))
 for col, (a, b) in enumerate(siblings):
     B[a, col], B[b, col] = 1.0, -1.0
 Q, _ = np.linalg.qr(B)  # an orthonormal basis of the span of e_a - e_b
-np.testing.assert_allclose(Q @ Q.T, P, atol=1e-10)
+np.testing.assert_allclose(
+    Q @ Q.T, P, atol=1e-10, err_msg="the eigenspace of 1: span of the e_a - e_b"
+)
 rotation, _ = np.linalg.qr(np.random.default_rng(6).normal(size=(repeated.size, repeated.size)))
 W = V @ rotation  # another, equally valid, eigenvector basis
-np.testing.assert_allclose((np.diag(d_tree) - A_tree) @ W, W, atol=1e-10)
-np.testing.assert_allclose(W @ W.T, P, atol=1e-10)
+np.testing.assert_allclose(
+    (np.diag(d_tree) - A_tree) @ W, W, atol=1e-10, err_msg="a rotated basis: still eigenvectors"
+)
+np.testing.assert_allclose(W @ W.T, P, atol=1e-10, err_msg="a rotated basis: the same projector")
 print("projector from eigh == projector onto the span of the e_a - e_b: True")
 print(
     f"a rotated basis: still eigenvectors, same projector, different vectors: {not np.allclose(W, V)}"
@@ -884,13 +1011,17 @@ mask = np.broadcast_to(real[:, None, :], (B, n_max, n_max))  # mask[b, i, j] = j
 q, k, v = ((h_pad @ params[f"W_{x}"]).reshape(B, n_max, num_heads, d_head) for x in "QKV")
 out_pad, w_pad = gl.scaled_dot_product_attention(q, k, v, mask)  # (B, n_max, H, d_head)
 out_pad = out_pad.reshape(B, n_max, d_model) @ params["W_O"]
-np.testing.assert_allclose(out_pad[real], out_graph, atol=1e-12)  # real rows, in batch order
+np.testing.assert_allclose(  # the real rows, in batch order
+    out_pad[real], out_graph, atol=1e-12, err_msg="padded + mask should equal the batch graph"
+)
 print(
     f"padded ({B}, {n_max}, {num_heads}, {d_head}) + padding mask == batch_graphs, to 1e-12: True"
 )
 
 one_by_one = np.vstack([gl.multi_head_attention(params, f) for f in features])
-np.testing.assert_allclose(one_by_one, out_graph, atol=1e-12)
+np.testing.assert_allclose(
+    one_by_one, out_graph, atol=1e-12, err_msg="the batch graph should equal each sentence alone"
+)
 print("== each sentence on its own: True (no message crosses between sentences)")
 
 # %% [markdown]
@@ -919,7 +1050,8 @@ print(
 # Our four sentences waste a lot because their lengths differ a lot. A realistic mix: sentence
 # lengths in English text are roughly log-normal, with a median near 20 words and a long tail.
 # We draw 2048 of them, cut them into batches of 32 in random order, and compare with the
-# common trick of sorting by length first (each batch then holds similar lengths).
+# common trick of sorting by length first (each batch then holds similar lengths). Any batch size
+# works: when it does not divide 2048, the last batch holds the sentences that are left.
 
 # %%
 waste_small = 1 - np.sum(lengths**2) / (B * n_max**2)
@@ -932,15 +1064,20 @@ batch_size = 32
 
 def padding_waste(lengths, batch_size):
     """Fraction of the padded scores B * n_max^2 that are not word pairs, over all batches."""
-    batches = lengths.reshape(-1, batch_size)
-    used = np.sum(batches**2)
-    computed = np.sum(batch_size * batches.max(axis=1) ** 2)
+    batches = [lengths[start : start + batch_size] for start in range(0, lengths.size, batch_size)]
+    used = sum(np.sum(b**2) for b in batches)  # the word pairs: sum of n_b^2
+    computed = sum(b.size * b.max() ** 2 for b in batches)  # each batch padded to its longest
     return 1 - used / computed
 
 
 print(
     f"corpus: {corpus.size} sentences, median {np.median(corpus):.0f} words, longest {corpus.max()}"
 )
+full, rest = divmod(corpus.size, batch_size)
+if rest:
+    print(
+        f"{batch_size} does not divide {corpus.size}: {full} batches of {batch_size}, the last of {rest}"
+    )
 print(
     f"batches of {batch_size} in random order:  {padding_waste(corpus, batch_size):.0%} of the scores wasted"
 )
@@ -976,8 +1113,9 @@ print("the batch graph: 0% (it computes exactly the sum of n_b² scores)")
 #   $\cos(\pi m (p + \frac12)/n)$ with eigenvalues $2 - 2\cos(\pi m / n)$: sinusoids with linear
 #   frequencies. `normalization="sym"` gives $\sqrt{\deg p}\cos(\pi m p / (n - 1))$. On any graph
 #   (a tree, a social network) the first eigenvectors are smooth coordinates. An eigenvector has
-#   no sign (`laplacian_encoding` makes the largest entry positive); a repeated eigenvalue has no
-#   basis (compare projectors, never raw vectors).
+#   no sign (`laplacian_encoding` makes the largest entry positive, which follows a relabelling
+#   except on a tie of opposite signs); a repeated eigenvalue has no basis (compare projectors,
+#   never raw vectors).
 # - **Batching is a disjoint graph.** `gl.batch_graphs` and padding + mask give the same outputs
 #   (to $10^{-12}$); padding wastes $1 - \sum_b n_b^2 / (B n_{\max}^2)$ of the scores, about four
 #   fifths for a realistic mix in random order, much less when batches are sorted by length.
@@ -1057,18 +1195,29 @@ print("the batch graph: 0% (it computes exactly the sum of n_b² scores)")
 #    complete graph was the only one with a direct edge. Is one layer of reach worth $n^2$ edges
 #    for a 10-word sentence? For a 10 000-word document? Compare the depths in the reach table:
 #    what window radius would a 12-layer model need to connect the first and last word of a
-#    4096-word text, and what would a few global tokens change?
+#    4096-word text, and what would a few global tokens change? Paste below the reach table:
+#    `{r: int(gl.hop_distance(gl.window_graph(n_long, r))[-1, 0]) for r in (1, 2, 4, 8)}` (layers
+#    from the first position to the last, $\lceil 31 / r \rceil$: scale it to 4095 words and 12
+#    layers) and `gl.hop_distance(gl.global_token_graph(n_long, [0, 16], gl.window_graph(n_long, 1))).max()`.
 # 2. **Should the graph be given or learnt?** The dependency tree is a linguist's graph, the window
 #    an engineer's, the random edges a theoretician's (BigBird proves that window + global +
 #    random keeps the expressive power of full attention). Run the attention figure with each and
 #    ask: which one would you give a model that must resolve "it"? What if the parser is wrong?
+#    `{name: int(gl.hop_distance(g)[it, cat]) for name, g in sentence_graphs.items()}` gives the
+#    layers each graph needs before "cat" reaches "it" (paste it after the "cat" → "it" cell); for a
+#    wrong parse, add `sentence_graphs["tree, 'it' on 'mat'"] = gl.dependency_graph(np.where(np.arange(n) == it, words.index("mat"), heads), self_loops=True)`
+#    at the end of the cell that builds the seven graphs and run the cells below it again.
 # 3. **Positions: features or graph?** Part 4's Laplacian positions and notebook 04's sinusoids both
 #    add a vector to $h$. A window graph encodes order in its *edges* instead, with no position
 #    vector at all. Does a model on the window graph still need positional encodings? (Hint: can a
-#    word on the window graph tell its left neighbour from its right one?)
+#    word on the window graph tell its left neighbour from its right one?) Try it without
+#    positions: `h0 = embedding[[vocab.index(w) for w in words]]; print(np.abs(gl.multi_head_attention(params, h0, window) - gl.multi_head_attention(params, h0[::-1], window)[::-1]).max())`
+#    runs the sentence forwards and backwards: if the reversed sentence gives the reversed outputs
+#    (to rounding), no word can tell left from right.
 # 4. **Padding or packing?** The batch graph wastes nothing, yet GPUs train Transformers with
 #    padding. When is regular, wasteful work faster than irregular, exact work? How does the
-#    answer change between a CPU (Part 3) and a GPU?
+#    answer change between a CPU (Part 3) and a GPU? Time both on the four sentences, after the
+#    padded cell: `print(f"padded {1e3 * best_time(partial(gl.scaled_dot_product_attention, q, k, v, mask)):.3f} ms, batch graph {1e3 * best_time(partial(gl.graph_attention, q[real], k[real], v[real], batch)):.3f} ms")`.
 #
 # ## References
 #

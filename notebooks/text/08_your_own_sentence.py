@@ -15,11 +15,13 @@
 # - `gl.draw_layers(...)` draws the three layers of the talk on *your* sentence, one above the
 #   other, and `receiver=` shows what one word listens to in each.
 #
-# **Time:** about 15 minutes. **Notation:** [notation reference](../docs/notation.md) —
+# **Time:** about 25 minutes. **Notation:** [notation reference](../docs/notation.md) —
 # an edge $j \to i$ carries a message from the sender $j$ to the receiver $i$; $\mathcal{N}(i)$ is the
 # set of senders of word $i$.
 
 # %%
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -32,10 +34,14 @@ gl.setup_notebook()
 #
 # **Edit the next cell** and re-run the notebook from here (*Run → Run Selected Cell and All Below*).
 #
-# - `sentence`: a string (split on spaces) or a list of words.
+# - `sentence`: a string (split on spaces) or a list of words. Punctuation stays attached to its
+#   word (`"tired."` is one word, not `"tired"` and `"."`): leave it out, or put spaces around it
+#   to make it a word of its own.
 # - `heads`: `heads[i]` is the index (from 0) of the word that word `i` hangs from, `-1` for the one
 #   root (usually the main verb); or `None` for no tree. In *the dog chased the ball*, "dog" hangs
-#   from "chased" (index 2), the first "the" from "dog" (index 1), and so on.
+#   from "chased" (index 2), the first "the" from "dog" (index 1), and so on. Heads copied from a
+#   CoNLL-U parse count words from 1, with 0 for the root: subtract 1 from each (section 3 shows
+#   what the check says otherwise).
 
 # %%
 sentence = "the dog chased the ball"
@@ -44,7 +50,7 @@ heads = [1, 2, -1, 4, 2]  # one per word, -1 = the root; or None
 # %%
 words, graphs = gl.sentence_graphs(sentence, heads)
 n = len(words)
-print(f"{n} words")
+print(f"{n} word" + "s" * (n != 1))
 if heads is not None:
     for i, word in enumerate(words):
         head = f"{heads[i]} {words[heads[i]]}" if heads[i] >= 0 else "-1 ROOT"
@@ -69,19 +75,41 @@ for name, graph in graphs.items():
 # %%
 counts = {"window": 3 * n - 2, "complete": n * n, "causal": n * (n + 1) // 2, "tree": 2 * (n - 1)}
 for name, graph in graphs.items():
-    assert graph.num_edges == counts[name], (name, graph.num_edges, counts[name])
+    assert graph.num_edges == counts[name], (
+        f"{name}: {graph.num_edges} edges, but the table says {counts[name]} for n = {n} "
+        "(it holds for every sentence, with the window's radius 1)"
+    )
     print(f"{name:9s} {graph.num_edges:4d} = formula {counts[name]}")
 
 # the window by hand: every (j, i) with |i - j| <= 1, in the graph's order (receiver, then sender)
 pairs = np.array([(j, i) for i in range(n) for j in range(n) if abs(i - j) <= 1])
-np.testing.assert_array_equal(graphs["window"].senders, pairs[:, 0])
-np.testing.assert_array_equal(graphs["window"].receivers, pairs[:, 1])
+same = "the window's edges equal the pairs |i - j| <= 1, in the same order (any sentence)"
+np.testing.assert_array_equal(graphs["window"].senders, pairs[:, 0], err_msg=same)
+np.testing.assert_array_equal(graphs["window"].receivers, pairs[:, 1], err_msg=same)
 print("window graph == the edges written by hand")
 
 # %%
 fig, axes = plt.subplots(len(graphs), 1, figsize=(max(4.0, 0.9 * n), 1.9 * len(graphs)))
 for ax, (name, graph) in zip(axes, graphs.items(), strict=True):
     gl.draw_graph(graph, words, ax=ax, title=f"{name}: {graph.num_edges} edges")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# From about ten words on, the complete and the causal graph look alike as arcs: the causal
+# graph's arrows all point right (from an earlier to a later word), the complete graph's both
+# ways, but the arrow heads are too small to tell. Their adjacency matrices tell them apart at any
+# length (row $i$ the receiver, column $j$ the sender, $A_{ij} = 1$ iff $j \to i$): the complete
+# graph is all ones, the causal graph the lower triangle $j \le i$.
+
+# %%
+side = max(3.0, 0.22 * n + 1.4)  # inches per panel: room for the words at any length
+fig, axes = plt.subplots(1, 2, figsize=(2 * side, side))
+for ax, name in zip(axes, ("complete", "causal"), strict=True):
+    A = graphs[name].adjacency()
+    title = f"{name}\nA[i, j] = 1 for {int(A.sum())} of {n * n} pairs"
+    gl.heatmap(A, words, words, ax=ax, title=title, cmap="Blues", vmin=0, vmax=1)
+    ax.set(xlabel="sender j", ylabel="receiver i" if ax is axes[0] else None)
 plt.tight_layout()
 plt.show()
 
@@ -110,18 +138,21 @@ plt.show()
 # **One word at a time.** `receiver=i` draws only the edges *into* word `i` in all three
 # layers, each labelled with its weight: its neighbourhood $\mathcal{N}(i)$ in the GNN, its
 # attention over the same neighbours in the GAT, and over every word in the Transformer. Pick the
-# word by name, so the cell still works after you edit the sentence:
+# word by its **position** `i`: `i = n - 1`, the last word, fits any sentence you type, and a
+# repeated word (*the cat chased the cat*) stays one word. `words.index("chased")` finds a word
+# by name, but only its first occurrence.
 
 # %%
-listener = words[-1]  # the last word; or e.g. "chased"
-i = words.index(listener)
+i = n - 1  # the receiver, by position: the last word; or e.g. i = words.index("chased")
+print(f"receiver: word {i} of 0..{n - 1}, {words[i]!r}")
 gl.draw_layers(sentence, heads, seed=0, receiver=i)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# In every layer the weights into one receiver sum to 1 (GAT, Transformer) — a softmax per
-# receiver. Check it for the GAT on your tree (or window), with the same layer `draw_layers` uses:
+# In the GAT and the Transformer the weights into one receiver sum to 1 — a softmax per receiver
+# (the GNN's weights are all 1: they sum to the number of neighbours). Check it for the GAT on your
+# tree (or window), with the same random layer `draw_layers` uses:
 
 # %%
 graph = gl.add_self_loops(graphs["tree"] if heads is not None else gl.path_graph(n))
@@ -129,7 +160,9 @@ rng = np.random.default_rng(0)
 h = rng.normal(size=(n, 8))
 _, alpha = gl.gat_layer(gl.init_gat_layer(rng, 8, 8), h, graph, return_attention=True)
 per_receiver = gl.segment_sum(alpha, graph.receivers, n)  # (n, 1): the sum into each word
-np.testing.assert_allclose(per_receiver, 1.0)
+np.testing.assert_allclose(
+    per_receiver, 1.0, err_msg="a softmax per receiver sums to 1 (any sentence, any seed)"
+)
 print("weights into each word sum to", np.round(per_receiver[:, 0], 6))
 for i, word in enumerate(words):
     into_i = graph.receivers == i  # the edges j -> i
@@ -140,7 +173,9 @@ for i, word in enumerate(words):
 # ## 3. When the input is wrong
 #
 # The checks name the argument and what is wrong, before any array is built. Each case below is
-# caught and printed.
+# caught and printed (`gl.show_error`). The last one is what you meet when you copy heads from a
+# CoNLL-U parse, which counts words from 1 and gives the root the head 0: when `heads - 1` is a
+# tree, the check says so.
 
 # %%
 bad_inputs = [
@@ -149,21 +184,22 @@ bad_inputs = [
     ("a cycle", "the dog chased the ball", [1, 0, -1, 4, 2]),
     ("two roots", "the dog chased", [-1, 2, -1]),
     ("a head out of range", "the dog chased", [1, 2, 3]),
+    ("1-based heads, as in a CoNLL-U file", "the dog chased the ball", [2, 3, 0, 5, 3]),
 ]
 for what, bad_sentence, bad_heads in bad_inputs:
-    print(f"{what}: sentence={bad_sentence!r}, heads={bad_heads}")
-    try:
-        gl.sentence_graphs(bad_sentence, bad_heads)
-    except ValueError as err:
-        print("  ValueError:", err)
+    label = f"{what} (sentence={bad_sentence!r}, heads={bad_heads})"
+    gl.show_error(partial(gl.sentence_graphs, bad_sentence, bad_heads), label)
 
 # %% [markdown]
 # ## Summary
 #
 # - `words, graphs = gl.sentence_graphs(sentence, heads=None)` gives the window, complete and
 #   causal graphs of any sentence, and the dependency tree when you write `heads` by hand.
-# - `heads[i]` is the index of word $i$'s head, `-1` for the root; the checks refuse an empty
-#   sentence, heads of the wrong length, cycles, several roots and indices out of range.
+# - `heads[i]` is the index of word $i$'s head (from 0), `-1` for the root; the checks refuse an
+#   empty sentence, heads of the wrong length, cycles, several roots and indices out of range, and
+#   recognise 1-based (CoNLL-U) heads.
+# - Arcs show a sparse graph; from about ten words on, the adjacency matrix tells dense graphs apart
+#   (complete: all ones; causal: the lower triangle).
 # - `gl.draw_layers(sentence, heads)` shows the talk's point on your own words: a GNN sums over a
 #   fixed graph, a GAT weighs the same edges, a Transformer weighs all $n^2$ pairs.
 
@@ -226,7 +262,10 @@ for what, bad_sentence, bad_heads in bad_inputs:
 #
 # 1. Your hand-written tree is a linguistic prior: the GAT may attend only along it. For which of your
 #    sentences would the word a word needs be far away in the tree but near in the sentence, or the
-#    other way round?
+#    other way round? Paste at the end of section 1 (with `heads` given): row $i$, column $j$ is
+#    their hops in the tree minus their distance $\lvert i - j \rvert$ in the sentence, $> 0$ where
+#    the tree puts them farther apart:
+#    `print(gl.hop_distance(graphs["tree"]) - np.abs(np.subtract.outer(np.arange(n), np.arange(n))))`
 # 2. A Transformer on the complete graph could learn the tree's edges as attention. Would you rather
 #    give a model the tree (and risk a wrong parse) or let it find structure itself?
 
