@@ -21,7 +21,7 @@ it, returning ``(d_params, d_input)``.
 """
 
 from . import (  # the modules themselves: gl.graphs, gl.datasets, ...
-    _blas,
+    _runtime,
     attention,
     datasets,
     gnn_layers,
@@ -38,7 +38,7 @@ from . import (  # the modules themselves: gl.graphs, gl.datasets, ...
     transformer_layers,
     viz,
 )
-from ._blas import *  # noqa: F403
+from ._runtime import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .gnn_layers import *  # noqa: F403
@@ -68,7 +68,7 @@ __all__ = [
         transformer_layers,
         positional,
         learning,
-        _blas,
+        _runtime,
         sentence_models,
         graph_models,
         datasets,

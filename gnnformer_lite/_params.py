@@ -121,6 +121,34 @@ def tree_map(fn: Callable, tree, *rest, keep_settings: bool = True):
     return fn(tree, *rest)
 
 
+def tree_map_many(fn: Callable, tree, *rest) -> tuple:
+    """``fn`` returns a tuple; one walk gives a tuple of trees (the first keeps the settings).
+
+    ``new_params, m, v = tree_map_many(adam_step, params, grads, m, v)``: Adam's three
+    results in one pass over the tree, not three (the same keys as ``tree_map`` checks).
+    """
+    if isinstance(tree, dict):
+        arrays = [key for key in tree if not is_setting(tree[key])]
+        for other in rest:
+            if not isinstance(other, dict) or sorted(other) != sorted(arrays):
+                have = sorted(other) if isinstance(other, dict) else type(other).__name__
+                raise ValueError(
+                    f"gradients and parameters need the same keys: {sorted(arrays)} vs {have}"
+                )
+        parts = {key: tree_map_many(fn, tree[key], *(o[key] for o in rest)) for key in arrays}
+        width = len(next(iter(parts.values()))) if parts else 1
+        first = {key: parts[key][0] if key in parts else tree[key] for key in tree}
+        return (first, *({key: parts[key][j] for key in arrays} for j in range(1, width)))
+    if isinstance(tree, list | tuple):
+        for other in rest:
+            if not isinstance(other, list | tuple) or len(other) != len(tree):
+                raise ValueError(f"gradients and parameters need the same layers: {len(tree)}")
+        parts = [tree_map_many(fn, item, *(o[k] for o in rest)) for k, item in enumerate(tree)]
+        width = len(parts[0]) if parts else 1
+        return tuple([p[j] for p in parts] for j in range(width))
+    return fn(tree, *rest)
+
+
 def check_tree(tree, name: str, settings: bool = True) -> None:
     """Every leaf of ``tree`` is an ``np.ndarray`` (or a setting); else a ``TypeError`` naming it.
 

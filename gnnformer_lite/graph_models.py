@@ -127,12 +127,13 @@ def node_batch(
     first gets its own virtual node (``virtual_node_graph``) with a zero feature row.
     """
     features = _check_node_batch(graphs, features)
-    if virtual_node:
-        features = [np.vstack([x, np.zeros((1, x.shape[1]))]) for x in features]
-        graphs = [virtual_node_graph(g) for g in graphs]
+    virtual_node = as_flag(virtual_node, "virtual_node")
     graph, _, offsets = batch_graphs(graphs)
     x = np.concatenate(features)
-    virtual_node = as_flag(virtual_node, "virtual_node")
+    if virtual_node:  # one per graph, right after its nodes, with a zero feature row
+        graph = virtual_node_graph(graph, offsets)
+        x = np.insert(x, offsets[1:], 0.0, axis=0)
+        offsets = offsets + np.arange(offsets.size)
     return {"graph": graph, "x": x, "rows": offsets[:-1], "virtual_node": virtual_node}
 
 

@@ -83,12 +83,25 @@ class Graph:
             if dup.size:
                 e = dup[0]
                 raise ValueError(f"duplicate edge {s[e]} -> {r[e]} (each edge may appear once)")
-        s, r = s.copy(), r.copy()
+        self._store(s.copy(), r.copy(), n)
+
+    def _store(self, s: np.ndarray, r: np.ndarray, n: int) -> None:
         s.flags.writeable = False
         r.flags.writeable = False
         object.__setattr__(self, "senders", s)
         object.__setattr__(self, "receivers", r)
         object.__setattr__(self, "num_nodes", n)
+
+    @classmethod
+    def _sorted(cls, senders: np.ndarray, receivers: np.ndarray, num_nodes: int) -> Graph:
+        """A Graph from new int64 arrays known valid, sorted and free of duplicates.
+
+        For this module's own constructions from Graphs (a batch, a virtual node),
+        which keep those properties: the checks and the sort of ``__init__`` are skipped.
+        """
+        graph = object.__new__(cls)
+        graph._store(senders, receivers, num_nodes)
+        return graph
 
     @property
     def num_edges(self) -> int:
@@ -228,7 +241,7 @@ def union_graph(*graphs: Graph) -> Graph:
     return Graph(s, r, n)
 
 
-def virtual_node_graph(graph: Graph) -> Graph:
+def virtual_node_graph(graph: Graph, offsets: ArrayLike | None = None) -> Graph:
     r"""``graph`` plus one new node, number ``n``, joined both ways to every node: a virtual node.
 
     .. math:: \mathcal{N}'(i) = \mathcal{N}(i) \cup \{n\}, \qquad
@@ -239,14 +252,26 @@ def virtual_node_graph(graph: Graph) -> Graph:
     extra edges instead of the complete graph's ``n^2``. No self loop on the new
     node (``gnn_layer`` has its own self term); the node's features are the caller's
     to add, e.g. a zero row.
+
+    With ``offsets`` (``batch_graphs``' third result) ``graph`` is a batch and every
+    graph b gets its own virtual node, numbered right after its own nodes: node k
+    becomes ``k + b``, the virtual node ``offsets[b + 1] + b``, and the new offsets are
+    ``offsets + arange(B + 1)``. The same graph as batching the graphs' own
+    ``virtual_node_graph``, built at once.
     """
     check_graph(graph)
     n = graph.num_nodes
-    everyone = np.arange(n)
-    hub = np.full(n, n)
-    senders = np.concatenate([graph.senders, everyone, hub])
-    receivers = np.concatenate([graph.receivers, hub, everyone])
-    return Graph(senders, receivers, n + 1)
+    if offsets is None:
+        offsets = np.array([0, n])
+    offsets = check_range(as_index_array(offsets, "offsets"), "offsets", n + 1, f"{n} nodes")
+    if offsets.size < 1 or offsets[0] != 0 or offsets[-1] != n or (np.diff(offsets) < 0).any():
+        raise ValueError(f"offsets must rise from 0 to num_nodes={n}, got {offsets.tolist()}")
+    node_graph = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))  # graph b of node k
+    nodes = np.arange(n) + node_graph  # node k's new number
+    hubs = offsets[1:] + np.arange(offsets.size - 1)  # graph b's virtual node
+    senders = np.concatenate([nodes[graph.senders], nodes, hubs[node_graph]])
+    receivers = np.concatenate([nodes[graph.receivers], hubs[node_graph], nodes])
+    return Graph(senders, receivers, n + offsets.size - 1)
 
 
 def batch_graphs(graphs: Iterable[Graph]) -> tuple[Graph, np.ndarray, np.ndarray]:
@@ -266,8 +291,9 @@ def batch_graphs(graphs: Iterable[Graph]) -> tuple[Graph, np.ndarray, np.ndarray
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     s = [g.senders + off for g, off in zip(graphs, offsets, strict=False)]
     r = [g.receivers + off for g, off in zip(graphs, offsets, strict=False)]
-    batched = Graph(
-        np.concatenate(s) if s else [], np.concatenate(r) if r else [], int(offsets[-1])
+    empty = np.zeros(0, dtype=np.int64)  # each graph is sorted and offsets grow: so is their union
+    batched = Graph._sorted(
+        np.concatenate(s) if s else empty, np.concatenate(r) if r else empty, int(offsets[-1])
     )
     return batched, np.repeat(np.arange(len(graphs)), sizes), offsets
 

@@ -24,7 +24,6 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._blas import blas_threads
 from ._checks import (
     as_count,
     as_float_array,
@@ -35,7 +34,8 @@ from ._checks import (
     check_upstream,
     get_param,
 )
-from ._params import check_tree, glorot, tree_map
+from ._params import check_tree, glorot, tree_map, tree_map_many
+from ._runtime import blas_threads, keep_freed_memory
 from .message_passing import segment_mean, segment_sum
 
 __all__ = [
@@ -345,14 +345,15 @@ def adam_update(
     if not np.isfinite(lr) or lr < 0:
         raise ValueError(f"lr must be a finite number >= 0, got {lr}")
     t = state["step"] + 1
-    m = tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["m"], grads)
-    v = tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state["v"], grads)
     c1, c2 = 1 - b1**t, 1 - b2**t  # bias corrections: m and v start at 0
 
-    def step(p, m, v):
-        return p - (lr / c1) * m / (np.sqrt(v / c2) + eps)
+    def step(p, g, m, v):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        return p - (lr / c1) * m / (np.sqrt(v / c2) + eps), m, v
 
-    return tree_map(step, params, m, v), {"step": t, "m": m, "v": v}
+    params, m, v = tree_map_many(step, params, grads, state["m"], state["v"])
+    return params, {"step": t, "m": m, "v": v}
 
 
 def warmup_schedule(
@@ -431,6 +432,7 @@ def train(
     state = init_adam(params)
     history = {"step": [], "lr": [], "loss": [], "accuracy": []}
     order, pos = np.arange(num_examples), num_examples
+    keep_freed_memory()  # glibc's malloc reuses the step's temporaries (see _runtime)
     with blas_threads(threads) if threads is not None else contextlib.nullcontext():
         for step in range(steps):
             if batch_size is None:

@@ -39,11 +39,13 @@ def layer_norm(
     what ``layer_norm_backward`` needs.
     """
     x, gamma, beta = _check_layer_norm(x, gamma, beta)
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    d = x.shape[-1]
+    mu = x.sum(axis=-1, keepdims=True) / d  # the mean of each word's features
+    xc = x - mu
+    var = (xc**2).sum(axis=-1, keepdims=True) / d  # and their (biased) variance
     if cache is not None:
-        cache.update(x=x, mu=mu, var=var, gamma=gamma, eps=eps)
-    return gamma * (x - mu) / np.sqrt(var + eps) + beta
+        cache.update(x=x, xc=xc, var=var, gamma=gamma, eps=eps)
+    return gamma * xc / np.sqrt(var + eps) + beta
 
 
 def layer_norm_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]:
@@ -62,15 +64,14 @@ def layer_norm_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray
     (the two means are what the normalisation takes away: a shift of :math:`x` and a
     change of its scale do not change :math:`\hat x`).
     """
-    cache = check_cache(cache, ("x", "mu", "var", "gamma", "eps"), "layer_norm")
-    x, gamma = cache["x"], cache["gamma"]
+    cache = check_cache(cache, ("x", "xc", "var", "gamma", "eps"), "layer_norm")
+    x, gamma, d = cache["x"], cache["gamma"], cache["x"].shape[-1]
     G = check_upstream(d_out, x.shape, "layer_norm")
     rstd = 1 / np.sqrt(cache["var"] + cache["eps"])
-    xhat = (x - cache["mu"]) * rstd
+    xhat = cache["xc"] * rstd  # (x - mu) / sqrt(var + eps)
     g = gamma * G
-    d_x = rstd * (
-        g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True)
-    )
+    mean_g = g.sum(axis=-1, keepdims=True) / d
+    d_x = rstd * (g - mean_g - xhat * ((g * xhat).sum(axis=-1, keepdims=True) / d))
     words = tuple(range(x.ndim - 1))  # sum over every axis but the features
     return {"gamma": (G * xhat).sum(axis=words), "beta": G.sum(axis=words)}, d_x
 

@@ -20,6 +20,7 @@ trained with (an eigenvector's sign is arbitrary).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 _TIE_TOL = 1e-9  # entries of a unit eigenvector closer than this count as equal in size
+_ZERO_EIGENVALUE = 1e-9  # below this a Laplacian eigenvalue counts as 0 (one more component)
+_CACHE_SIZE = 20_000  # graphs whose eigenvectors are kept (notebook 09 encodes 4000, often)
+_EIGENVECTORS: dict = {}  # (id(graph), normalization) -> (weakref to the graph, its vectors)
 
 
 def sinusoidal_encoding(n: int, d: int, *, dtype=np.float64) -> np.ndarray:
@@ -133,11 +137,17 @@ def laplacian_encoding(graph: Graph, k: int, normalization: str | None = "sym") 
             f"k={k} is too large for a graph with n={n} nodes: there are only "
             f"n - 1 = {n - 1} non-trivial eigenvectors"
         )
-    adj = _undirected_adjacency(graph)
-    _check_connected(adj)
-    lap = _laplacian(adj, normalization)
-    _, vecs = np.linalg.eigh(lap)  # ascending eigenvalues, orthonormal columns
-    return _fix_signs(vecs[:, 1 : k + 1])
+    key = (id(graph), normalization)
+    hit = _EIGENVECTORS.get(key)  # a Graph is immutable: its eigenvectors are computed once
+    if hit is None or hit[0]() is not graph:
+        adj = _undirected_adjacency(graph)
+        lap = _laplacian(adj, normalization)
+        vals, vecs = np.linalg.eigh(lap)  # ascending eigenvalues, orthonormal columns
+        _check_connected(vals, adj, normalization)
+        if len(_EIGENVECTORS) >= _CACHE_SIZE:
+            _EIGENVECTORS.clear()
+        hit = _EIGENVECTORS[key] = (weakref.ref(graph), _fix_signs(vecs[:, 1:]))
+    return hit[1][:, :k].copy()
 
 
 def _undirected_adjacency(graph) -> np.ndarray:
@@ -157,32 +167,23 @@ def _undirected_adjacency(graph) -> np.ndarray:
     return adj
 
 
-def _check_connected(adj: np.ndarray) -> None:
-    """ValueError unless the undirected graph ``adj`` is in one piece."""
-    count = _num_components(adj)
+def _check_connected(vals: np.ndarray, adj: np.ndarray, normalization: str | None) -> None:
+    """ValueError unless the undirected graph ``adj`` is in one piece.
+
+    Each connected component adds one eigenvalue 0 to the Laplacian (its constant
+    vector; scaled by sqrt(deg) for ``L_sym``), so the eigenvalues already computed
+    count the components -- but ``L_sym`` gives an isolated node a 1, not a 0, so
+    there isolated nodes are counted apart.
+    """
+    count = int((vals < _ZERO_EIGENVALUE).sum())
+    if normalization == "sym":
+        count += int((adj.sum(axis=1) == 0).sum())
     if count > 1:
         raise ValueError(
             f"graph has {count} connected components; Laplacian positions need a connected "
             f"graph (each component adds another eigenvalue 0). Encode each component "
             f"separately, or connect them"
         )
-
-
-def _num_components(adj: np.ndarray) -> int:
-    """Number of connected components, by depth-first search from each unseen node."""
-    seen = np.zeros(adj.shape[0], dtype=bool)
-    count = 0
-    for start in range(adj.shape[0]):
-        if seen[start]:
-            continue
-        count += 1
-        seen[start] = True
-        stack = [start]
-        while stack:
-            new = np.flatnonzero((adj[stack.pop()] != 0) & ~seen)
-            seen[new] = True
-            stack.extend(new.tolist())
-    return count
 
 
 def _laplacian(adj: np.ndarray, normalization: str | None) -> np.ndarray:

@@ -122,19 +122,11 @@ def dependency_graph(heads: ArrayLike, self_loops: bool = False) -> Graph:
     roots = np.flatnonzero(heads == -1)
     if n and roots.size != 1:
         raise ValueError(f"heads must have exactly one root (-1), found {roots.size}: {roots}")
-    reaches_root = heads == -1
-    for i in range(n):  # walk up from each word until a word known to reach the root
-        path, j = [], i
-        while not reaches_root[j]:
-            if j in path:  # a word came back: report the loop itself
-                loop = [*path[path.index(j) :], j]
-                raise ValueError(
-                    f"heads contains a cycle: {' -> '.join(map(str, loop))} (each word's head, "
-                    f"followed from word {i}, never reaches the root)"
-                )
-            path.append(j)
-            j = int(heads[j])
-        reaches_root[path] = True
+    ancestor = np.where(heads < 0, np.arange(n), heads)  # the root is its own head
+    for _ in range(n.bit_length()):  # after t rounds: each word's 2^t-th ancestor
+        ancestor = ancestor[ancestor]
+    if n and not (heads[ancestor] == -1).all():  # a word that never reaches the root
+        _raise_cycle(heads)
     child = np.flatnonzero(heads >= 0)
     s = np.concatenate([child, heads[child]])
     r = np.concatenate([heads[child], child])
@@ -340,3 +332,21 @@ def _is_tree(heads: np.ndarray) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _raise_cycle(heads: np.ndarray) -> None:
+    """The ValueError for heads with a cycle, naming the loop itself."""
+    __tracebackhide__ = True
+    reaches_root = heads == -1
+    for i in range(heads.shape[0]):  # pragma: no branch -- some word's walk meets the cycle
+        path, j = [], i
+        while not reaches_root[j]:
+            if j in path:  # a word came back: report the loop itself
+                loop = [*path[path.index(j) :], j]
+                raise ValueError(
+                    f"heads contains a cycle: {' -> '.join(map(str, loop))} (each word's head, "
+                    f"followed from word {i}, never reaches the root)"
+                )
+            path.append(j)
+            j = int(heads[j])
+        reaches_root[path] = True

@@ -571,3 +571,17 @@ test_bad_input_is_refused_with_a_clear_message = refusal_test(BAD)
 def test_union_graph_docstring_states_the_neighbourhood():
     assert r"\mathcal{N}(i) = \mathcal{N}_1(i) \cup" in gl.union_graph.__doc__
     assert ".. math::" in gl.union_graph.__doc__
+
+
+def test_virtual_nodes_of_a_batch_equal_batching_each_graphs_virtual_node():
+    parts = [gl.Graph([0, 1], [1, 0], 3), gl.Graph([], [], 1), gl.Graph([1, 0], [0, 2], 4)]
+    batch, _, offsets = gl.batch_graphs(parts)
+    expected, _, _ = gl.batch_graphs([gl.virtual_node_graph(g) for g in parts])
+    assert gl.virtual_node_graph(batch, offsets) == expected
+    assert gl.virtual_node_graph(parts[0]) == gl.virtual_node_graph(parts[0], [0, 3])
+
+
+@pytest.mark.parametrize("offsets", [[0, 2], [1, 3], [0, 3, 2, 3], []])
+def test_virtual_node_graph_refuses_offsets_that_are_not_a_batch(offsets):
+    with pytest.raises(ValueError, match="offsets must rise from 0 to num_nodes=3"):
+        gl.virtual_node_graph(gl.path_graph(3), offsets)

@@ -37,6 +37,7 @@ def side(request, monkeypatch):
 @pytest.fixture
 def always_threads(monkeypatch):
     monkeypatch.setattr(_kernels, "MIN_THREADED_ELEMENTS", 0)
+    monkeypatch.setattr(_kernels, "MAX_BINCOUNT_ELEMENTS", 0)  # the degree buckets, threaded
     monkeypatch.setattr(_kernels, "THREADS", 2)
 
 
@@ -295,3 +296,31 @@ def test_a_cache_takes_the_textbook_path_on_big_inputs(monkeypatch):
     dd = gl.scaled_dot_product_attention_backward(dense_cache, np.ones_like(dense_out))
     for ours, dense in zip((d_q, d_k, d_v), dd, strict=True):
         np.testing.assert_allclose(dense[3], ours, rtol=1e-10, atol=1e-10)
+
+
+def test_bincount_sum_is_np_add_at_to_the_last_bit_in_float64():
+    """One bincount adds the entries in their order, as np.add.at does: the same float64 bits."""
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 50, 3000)  # unsorted, uneven, some segments empty
+    x = rng.normal(size=(3000, 7)) * 10.0 ** rng.integers(-8, 8, size=(3000, 1))
+    by_add_at = np.zeros((50, 7))
+    np.add.at(by_add_at, ids, x)
+    assert np.array_equal(_kernels.bincount_sum(x, ids, 50), by_add_at)
+    x32 = x.astype(np.float32)  # float32: summed in float64, rounded once
+    got = _kernels.bincount_sum(x32, ids, 50)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, by_add_at.astype(np.float32), rtol=1e-5, atol=1e-3)
+
+
+def test_bincount_sum_of_no_entries_is_zero():
+    got = _kernels.bincount_sum(np.zeros((0, 3, 2)), np.zeros(0, dtype=np.int64), 4)
+    assert got.shape == (4, 3, 2) and not got.any()
+
+
+def test_column_bins_are_cached_for_a_graphs_read_only_ids():
+    g = gl.path_graph(6)
+    first = _kernels.column_bins(g.receivers, 3)
+    assert _kernels.column_bins(g.receivers, 3) is first and not first.flags.writeable
+    writable = g.receivers.copy()  # a caller's own array: not cached, it may change
+    assert _kernels.column_bins(writable, 3) is not _kernels.column_bins(writable, 3)
+    np.testing.assert_array_equal(first.reshape(-1, 3), g.receivers[:, None] * 3 + np.arange(3))

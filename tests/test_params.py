@@ -21,6 +21,7 @@ from gnnformer_lite._params import (
     stack_forward,
     sub_caches,
     tree_map,
+    tree_map_many,
 )
 
 
@@ -204,3 +205,23 @@ def test_check_tree_accepts_arrays_and_settings():
 def test_check_tree_names_the_leaf_that_is_not_an_array(bad, match):
     with pytest.raises(TypeError, match=match):
         check_tree(bad, "params")
+
+
+def test_tree_map_many_walks_once_and_keeps_the_settings_in_its_first_tree():
+    params = {"layers": [{"W": np.ones(2), "norm": "pre"}], "n": 3}
+    grads = {"layers": [{"W": np.full(2, 2.0)}]}
+    first, second = tree_map_many(lambda p, g: (p + g, p * g), params, grads)
+    assert first["n"] == 3 and first["layers"][0]["norm"] == "pre"
+    np.testing.assert_array_equal(first["layers"][0]["W"], [3.0, 3.0])
+    assert second == {"layers": [{"W": second["layers"][0]["W"]}]}
+    np.testing.assert_array_equal(second["layers"][0]["W"], [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("grads", "match"),
+    [({"layers": []}, "same layers: 1"), ({"other": []}, "same keys")],
+)
+def test_tree_map_many_refuses_trees_of_another_shape(grads, match):
+    params = {"layers": [{"W": np.ones(2)}]}
+    with pytest.raises(ValueError, match=match):
+        tree_map_many(lambda p, g: (p, g), params, grads)

@@ -433,3 +433,28 @@ def test_laplacian_positions():
 def test_laplacian_positions_bad_inputs(graphs, k, error, match):
     with pytest.raises(error, match=match):
         gl.laplacian_positions(graphs, k)
+
+
+def test_laplacian_encoding_computes_a_graphs_eigenvectors_once(monkeypatch):
+    from gnnformer_lite import positional
+
+    g = gl.path_graph(7)
+    first = gl.laplacian_encoding(g, 3)
+    calls = []
+    monkeypatch.setattr(positional.np.linalg, "eigh", lambda a: calls.append(a))
+    again = gl.laplacian_encoding(g, 2)  # cached: no new eigh
+    np.testing.assert_array_equal(again, first[:, :2])
+    again[0, 0] = 99.0  # a copy: the cache is not changed through it
+    np.testing.assert_array_equal(gl.laplacian_encoding(g, 3), first)
+    assert calls == []
+
+
+def test_the_eigenvector_cache_is_bounded(monkeypatch):
+    from gnnformer_lite import positional
+
+    monkeypatch.setattr(positional, "_CACHE_SIZE", 2)
+    monkeypatch.setattr(positional, "_EIGENVECTORS", {})
+    keep = [gl.path_graph(n) for n in (3, 4, 5)]
+    for g in keep:
+        gl.laplacian_encoding(g, 1)
+    assert len(positional._EIGENVECTORS) <= 2

@@ -3,7 +3,7 @@
 ``compare`` says in one plain sentence how a result differs (type, shape, dtype, None,
 NaN, entries, graphs); ``run_check`` prints one ✔ line or raises ``PracticeError``;
 ``diagnose`` names the catalogued mistake that gives the learner's result, or says that
-none does; ``show`` and ``describe`` print values for the message.
+none does; ``show`` and ``describe`` print values for the message, ``indent`` lays them out.
 """
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ import pytest
 
 import gnnformer_lite as gl
 from gnnformer_lite.practice import PracticeError, harness
-from gnnformer_lite.practice.harness import compare, describe, diagnose, run_check, show
+from gnnformer_lite.practice.harness import (
+    NO_MISTAKE,
+    call,
+    compare,
+    describe,
+    diagnose,
+    indent,
+    likely_mistake,
+    run_check,
+    show,
+)
 
 TOL = {"atol": 1e-6, "rtol": 1e-5}
 
@@ -192,7 +202,13 @@ def test_no_catalogued_mistake_says_so():
 def test_diagnose_needs_a_result_that_differs_from_the_expected_one():
     args, expected = (np.ones(2),), np.full(2, 2.0)
     found = diagnose([("doubling", "", double)], args, expected, expected, **TOL)
-    assert found.startswith("No mistake of the catalogue")
+    assert found == NO_MISTAKE and found.startswith("No mistake of the catalogue")
+
+
+def test_a_diagnosis_names_the_mistake_then_indents_the_advice():
+    assert likely_mistake("one added", "Multiply by 2:\n2 * x.") == (
+        "Likely mistake: one added.\n    Multiply by 2:\n    2 * x."
+    )
 
 
 def test_a_function_that_changes_its_input_is_told_so():
@@ -320,19 +336,18 @@ def test_the_first_difference_of_equal_scalars():
     )
 
 
-# --- the shared inputs -------------------------------------------------------------------------
+def test_indent_pads_every_line_a_blank_one_too():
+    assert indent("a\n\nb") == "    a\n    \n    b"
+    assert indent("a", spaces=2) == "  a"
 
 
-def test_shared_graphs():
-    assert harness.edge_list(harness.toy_graph()) == [
-        (1, 0), (0, 1), (2, 1), (1, 2), (3, 2), (0, 3), (2, 3),
-    ]  # fmt: skip
-    star = harness.star_graph()
-    assert star.num_nodes == 4 and star.has_self_loops() and star.in_degree.tolist() == [4, 2, 2, 2]
-    words, heads = gl.example_sentence()
-    tree = harness.sentence_tree()
-    assert tree == gl.dependency_graph(heads) and tree.num_nodes == len(words)
-    assert harness.sentence_tree(self_loops=True).num_edges == tree.num_edges + len(words)
-    g = harness.uneven_graph(0)
-    assert g.in_degree.tolist() == [0, 1, 2, 3, 4, 5, 0] and 6 not in g.senders
-    assert harness.uneven_graph(0) == g
+def test_call_returns_the_learners_error_but_lets_an_unwritten_blank_raise():
+    assert call(double, (np.ones(1),)).tolist() == [2.0]
+    error = call(lambda x: 1 / x, (0,))
+    assert isinstance(error, ZeroDivisionError)
+
+    def blank(x):
+        raise NotImplementedError("my_double is yours to write")
+
+    with pytest.raises(NotImplementedError, match="^my_double is yours to write$"):
+        call(blank, (1,))

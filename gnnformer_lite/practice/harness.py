@@ -16,7 +16,8 @@ A pass prints one line, ``✔ segment_softmax: 7 cases agree with gl.segment_sof
 A failure raises ``PracticeError`` with the likely mistake by name, the input, what
 was expected and what came back. A blank that is not written yet raises its own
 ``NotImplementedError`` again, unchanged. A wrong return type or shape is one plain
-sentence, never a NumPy traceback from inside the check.
+sentence, never a NumPy traceback from inside the check. The inputs that several checks
+share are in ``cases.py``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,28 @@ import numpy as np
 
 from ..graphs import Graph
 
-__all__ = ["PracticeError", "describe", "edge_list", "run_check", "show"]
+__all__ = [
+    "NO_MISTAKE",
+    "PracticeError",
+    "call",
+    "compare",
+    "describe",
+    "diagnose",
+    "edge_list",
+    "indent",
+    "likely_mistake",
+    "run_check",
+    "show",
+]
 
 Case = tuple[str, tuple]  # (label, positional arguments)
 Mistake = tuple[str, str, Callable]  # (name, what to do instead, the mistake as code)
+
+
+NO_MISTAKE = (
+    "No mistake of the catalogue gives this result: compare your lines with the equation "
+    "above the cell, entry by entry, on this input."
+)
 
 
 class PracticeError(AssertionError):
@@ -74,7 +93,7 @@ def run_check(
     for k, (label, args) in enumerate(cases, start=1):
         expected = reference(*copy.deepcopy(args))
         given = copy.deepcopy(args)
-        got = _call(fn, given)
+        got = call(fn, given)
         if compare_with is not None and not isinstance(got, Exception):
             problem = compare_with(expected, got)
         else:
@@ -88,13 +107,13 @@ def run_check(
         raise PracticeError(
             f"{where}: {problem}\n{diagnosis}\n"
             + _inputs(fn, args)
-            + f"\nexpected ({reference_name}):\n{_indent(show(expected))}"
-            + f"\ngot:\n{_indent(show(got))}"
+            + f"\nexpected ({reference_name}):\n{indent(show(expected))}"
+            + f"\ngot:\n{indent(show(got))}"
         ) from None
     print(f"✔ {name}: {len(cases)} cases agree with {reference_name}")
 
 
-def _call(fn, args):
+def call(fn, args):
     """``fn(*args)``; an exception it raises is the result (a NotImplementedError goes up)."""
     __tracebackhide__ = True
     try:
@@ -194,17 +213,19 @@ def diagnose(mistakes: Sequence[Mistake], args, got, expected, *, atol, rtol, gi
     for mistake, why, wrong in mistakes:
         trial = copy.deepcopy(args)
         with np.errstate(all="ignore"):  # a mistake's overflow is the check's, not the learner's
-            result = _call(wrong, trial)
+            result = call(wrong, trial)
         if not _same(result, got, atol=atol, rtol=rtol):
             continue
         if not _same(result, expected, atol=atol, rtol=rtol) or (
             changed and _same_changes(args, trial, given, atol=atol, rtol=rtol)
         ):
-            return f"Likely mistake: {mistake}.\n{_indent(why)}"
-    return (
-        "No mistake of the catalogue gives this result: compare your lines with the equation "
-        "above the cell, entry by entry, on this input."
-    )
+            return likely_mistake(mistake, why)
+    return NO_MISTAKE
+
+
+def likely_mistake(name: str, why: str) -> str:
+    """The diagnosis: the mistake by name, then what to do instead, indented."""
+    return f"Likely mistake: {name}.\n{indent(why)}"
 
 
 def _same(a, b, *, atol, rtol) -> bool:
@@ -262,8 +283,8 @@ def _inputs(fn, args) -> str:
     for name, value in zip(names, args, strict=True):
         text = show(value)
         one_line = "\n" not in text and len(text) + len(name) < 96
-        lines.append(f"{name} = {text}" if one_line else f"{name} =\n{_indent(text)}")
-    return "input:\n" + _indent("\n".join(lines))
+        lines.append(f"{name} = {text}" if one_line else f"{name} =\n{indent(text)}")
+    return "input:\n" + indent("\n".join(lines))
 
 
 def show(x) -> str:
@@ -277,7 +298,7 @@ def show(x) -> str:
         return "\n".join(f"[{k}] {show(v)}" for k, v in enumerate(x))
     if isinstance(x, dict):  # a nested dict (a layer's parts) on its own lines, indented
         return "\n".join(
-            f"{key!r}:\n{_indent(show(v))}" if isinstance(v, dict) else f"{key!r}: {show(v)}"
+            f"{key!r}:\n{indent(show(v))}" if isinstance(v, dict) else f"{key!r}: {show(v)}"
             for key, v in x.items()
         )
     if isinstance(x, Graph):
@@ -303,38 +324,6 @@ def describe(x) -> str:
     return f"{type(x).__name__} {x!r}"[:100]
 
 
-def _indent(text: str, spaces: int = 4) -> str:
+def indent(text: str, spaces: int = 4) -> str:
+    """Every line of ``text`` indented by ``spaces`` (a blank line too)."""
     return "\n".join(" " * spaces + line for line in text.splitlines())
-
-
-# --- inputs the checks share -------------------------------------------------------------
-
-
-def star_graph():
-    """Notebook 03's star: "sat" (0) and its neighbours "cat", "mat", "tired" (1-3), self loops."""
-    from ..graphs import add_self_loops
-
-    return add_self_loops(Graph([1, 2, 3, 0, 0, 0], [0, 0, 0, 1, 2, 3], 4))
-
-
-def toy_graph():
-    """Notebook 02's (and 07's) 4-node graph: 0 <-> 1 <-> 2 <-> 3 and the one-way edge 0 -> 3."""
-    return Graph([0, 1, 1, 2, 2, 3, 0], [1, 0, 2, 1, 3, 2, 3], 4)
-
-
-def sentence_tree(self_loops: bool = False):
-    """The dependency tree of the running sentence (``gl.example_sentence()``): 10 words."""
-    from ..sentences import dependency_graph, example_sentence
-
-    return dependency_graph(example_sentence()[1], self_loops=self_loops)
-
-
-def uneven_graph(seed: int = 0, n: int = 7):
-    """A random directed graph with uneven in-degrees (0 to n) and an isolated node (n - 1)."""
-    rng = np.random.default_rng(seed)
-    senders, receivers = [], []
-    for i in range(n - 1):  # node i hears a random subset of size i (node 0 hears nobody)
-        picked = rng.choice(n - 1, size=i, replace=False)
-        senders += picked.tolist()
-        receivers += [i] * i
-    return Graph(senders, receivers, n)

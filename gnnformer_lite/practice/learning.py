@@ -1,4 +1,4 @@
-"""Checks of the learning blanks: a gradient check, one Adam step, softmax cross-entropy (07)."""
+"""Checks of the learning blanks (notebook 07): softmax cross-entropy, one Adam step."""
 
 from __future__ import annotations
 
@@ -7,216 +7,183 @@ import numpy as np
 from ..learning import adam_update, softmax_cross_entropy
 from .harness import run_check
 
-__all__ = ["check_adam_step", "check_gradient_check", "check_softmax_cross_entropy"]
+__all__ = ["check_adam_step", "check_softmax_cross_entropy"]
 
 BLANKS = {
-    "my_gradient_check": {
-        "task": "the gradient of the scalar f at x by central differences, one entry at a time, "
-        "x left as it was",
-        "equation": "grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), e_i: 1 at entry i, "
-        "0 elsewhere",
-    },
-    "my_adam_step": {
-        "task": "one Adam step (t counts from 1) on one array; return the new (param, m, v)",
-        "equation": "m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, "
-        "param - lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps)",
-    },
     "my_softmax_cross_entropy": {
         "task": "the mean cross-entropy of softmax(logits) at integer labels, and its gradient: "
         "(loss, d_logits)",
         "equation": "L = -mean_b log p[b, y_b], log p = z - logsumexp(z) (max first); "
         "dL/dz = (p - onehot(y)) / B",
     },
+    "my_adam_step": {
+        "task": "one Adam step (t counts from 1) on one array; return the new (param, m, v)",
+        "equation": "m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, "
+        "param - lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps)",
+    },
 }
 
 
-# --- gradient check ------------------------------------------------------------------------
+# --- softmax cross-entropy -----------------------------------------------------------------
 
 
-class _Function:
-    """A scalar function of an array that prints as its formula."""
-
-    def __init__(self, formula: str, fn):
-        self.formula, self.fn = formula, fn
-
-    def __call__(self, x) -> float:
-        return float(self.fn(np.asarray(x)))
-
-    def __repr__(self) -> str:
-        return self.formula
-
-
-def _gradient_cases() -> list:
-    hand = _Function("f(x) = x[0] * x[1] + x[2] ** 2", lambda x: x[0] * x[1] + x[2] ** 2)
-    A = np.array([[0.5, -1.0], [1.5, 0.2], [-0.7, 0.9]])
-    mixed = _Function(
-        "f(x) = sum(tanh(x @ A)), A = [[0.5, -1], [1.5, 0.2], [-0.7, 0.9]]",
-        lambda x: np.tanh(x @ A).sum(),
-    )
-    x = np.round(np.random.default_rng(3).normal(size=(2, 3)), 2)
+def _cross_entropy_cases() -> list:
+    rng = np.random.default_rng(6)
+    z, y = np.round(rng.normal(scale=2, size=(5, 4)), 2), np.array([0, 3, 1, 2, 3])
+    far = np.array([[1000.0, 0.0, -1000.0], [2.0, 1.0, 0.0]])
     return [
-        ("the hand-sized case: x = (1, 2, 3), eps = 1e-3", (hand, np.array([1.0, 2.0, 3.0]), 1e-3)),
-        ("x of shape (2, 3), entries that interact, eps = 1e-3", (mixed, x, 1e-3)),
-        ("the default eps (1e-6)", (mixed, x)),
+        (
+            "2 examples, 3 classes",
+            (np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]), np.array([1, 0])),
+        ),
+        ("5 examples, 4 classes", (z, y)),
+        ("logits near +1000: exp overflows", (z + 1000.0, y)),
+        ("a label's logit 2000 below its row's max: softmax underflows", (far, np.array([2, 0]))),
+        ("a batch of one", (z[:1], y[:1])),
+        ("float32 logits", (z.astype(np.float32), y)),
     ]
 
 
-def _central_differences(f, x, eps=1e-6):
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        grad[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return grad
+def _ce(logits, labels, *, softmax=None, loss=None, grad=None):
+    """Cross-entropy with hooks for the mistakes below (no hooks: the right one)."""
+    B = len(labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    if softmax is None:
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        p = np.exp(log_p)
+    else:
+        p = softmax(logits)
+        log_p = np.log(p)
+    value = -log_p[np.arange(B), labels].mean() if loss is None else loss(log_p, labels)
+    onehot = np.zeros_like(p)
+    onehot[np.arange(B), labels] = 1
+    return float(value), ((p - onehot) / B if grad is None else grad(p, onehot, labels))
 
 
-def _differences(f, x, eps, *, ahead=1, behind=-1, divide=lambda d, eps: d / (2 * eps)):
-    """``divide(f(x + ahead eps e_i) - f(x + behind eps e_i), eps)`` for each entry i."""
-    grad = np.zeros_like(x, dtype=np.float64)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x, dtype=np.float64)
-        e[i] = eps
-        grad[i] = divide(f(x + ahead * e) - f(x + behind * e), eps)
-    return grad
+def _ce_no_max(logits, labels):
+    return _ce(logits, labels, softmax=lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))
 
 
-def _gc_forward(f, x, eps=1e-6):
-    return _differences(f, x, eps, behind=0, divide=lambda d, eps: d / eps)
+def _stable_softmax(axis=1, keepdims=True):
+    """A softmax along ``axis``, its max subtracted; ``keepdims`` for the sum as given."""
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=keepdims)
+
+    return softmax
 
 
-def _gc_no_two(f, x, eps=1e-6):
-    return _differences(f, x, eps, divide=lambda d, eps: d / eps)
+def _ce_log_of_softmax(logits, labels):
+    return _ce(logits, labels, softmax=_stable_softmax())
 
 
-def _gc_precedence(f, x, eps=1e-6):
-    return _differences(f, x, eps, divide=lambda d, eps: d / 2 * eps)
+def _ce_sum(logits, labels):
+    return _ce(
+        logits,
+        labels,
+        loss=lambda log_p, y: -log_p[np.arange(len(y)), y].sum(),
+        grad=lambda p, onehot, y: p - onehot,
+    )
 
 
-def _gc_all_at_once(f, x, eps=1e-6):
-    return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
+def _ce_grad_not_averaged(logits, labels):
+    return _ce(logits, labels, grad=lambda p, onehot, y: p - onehot)
 
 
-def _gc_copy(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        x.flatten()[i] += eps  # flatten() copies: x itself never moves
-        f_plus = f(x)
-        x.flatten()[i] -= 2 * eps
-        f_minus = f(x)
-        grad.flat[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+def _ce_sign(logits, labels):
+    return _ce(logits, labels, grad=lambda p, onehot, y: (onehot - p) / len(y))
 
 
-def _gc_rows(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in range(len(x)):  # x[i] is a whole row when x has two axes
-        old = x[i].copy()
-        x[i] = old + eps
-        f_plus = f(x)
-        x[i] = old - eps
-        f_minus = f(x)
-        x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+def _ce_rows(logits, labels):
+    def grad(p, onehot, y):
+        d = p.copy()
+        d[y] -= 1  # whole rows y, not one entry per row
+        return d / len(y)
+
+    return _ce(logits, labels, grad=grad)
 
 
-def _gc_flat(f, x, eps=1e-6):
-    return _differences(f, x, eps).reshape(-1)
+def _ce_block(logits, labels):
+    return _ce(logits, labels, loss=lambda log_p, y: -log_p[:, y].mean())
 
 
-def _gc_not_restored(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x[i] += eps
-        f_plus = f(x)
-        x[i] -= 2 * eps
-        f_minus = f(x)
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+def _ce_over_batch(logits, labels):
+    return _ce(logits, labels, softmax=_stable_softmax(axis=0))
 
 
-def _gc_restored_by_arithmetic(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x[i] += eps
-        f_plus = f(x)
-        x[i] -= 2 * eps
-        f_minus = f(x)
-        x[i] += eps  # round-off: not always the old value again
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+def _ce_no_keepdims(logits, labels):
+    return _ce(logits, labels, softmax=_stable_softmax(keepdims=False))
 
 
-GRADIENT_CHECK_MISTAKES = [
+CROSS_ENTROPY_MISTAKES = [
     (
-        "a forward difference instead of the central one",
-        "(f(x + eps e_i) - f(x)) / eps is off by about eps * f''/2; the central difference\n"
-        "(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) is off by eps^2 only.",
-        _gc_forward,
+        "no max subtracted, so exp overflows at large logits",
+        "exp(1000) is inf and inf / inf is NaN. Subtract each row's largest logit first:\n"
+        "z - z.max(axis=1, keepdims=True) changes no probability and keeps every exp <= 1.",
+        _ce_no_max,
     ),
     (
-        "the factor 2 missing: divided by eps instead of 2 eps",
-        "The two evaluations are 2 eps apart: (f(x + eps e_i) - f(x - eps e_i)) / (2 * eps).",
-        _gc_no_two,
+        "the loss summed over the batch instead of averaged",
+        "L is the mean over the B examples: -log_p[np.arange(B), labels].mean(), and the\n"
+        "gradient (p - onehot) / B.",
+        _ce_sum,
     ),
     (
-        "`/ 2 * eps` multiplies by eps: write / (2 * eps)",
-        "Python reads d / 2 * eps as (d / 2) * eps. Put the denominator in parentheses:\n"
-        "(f_plus - f_minus) / (2 * eps).",
-        _gc_precedence,
+        "the gradient not divided by B",
+        "L averages over the batch, so each example's gradient carries 1 / B:\n"
+        "d_logits = (p - onehot) / B.",
+        _ce_grad_not_averaged,
     ),
     (
-        "all entries perturbed at once",
-        "x + eps moves every entry: that gives one number, the slope along (1, 1, ..., 1).\n"
-        "Move one entry at a time: e = np.zeros_like(x); e[i] = eps; then f(x + e), f(x - e).",
-        _gc_all_at_once,
+        "the gradient's sign flipped: onehot - p",
+        "dL/dz = p - onehot(y): raising the label's logit lowers the loss, so its derivative\n"
+        "is p_y - 1 < 0.",
+        _ce_sign,
     ),
     (
-        "the perturbation made on a copy that f never sees: every difference is 0",
-        "x.flatten() (and x[i] on a Python float) is a copy: changing it leaves x as it was, so\n"
-        "f(x) is the same twice. Change x itself (x.reshape(-1) is a view, or index x[i] with\n"
-        "i from np.ndindex(x.shape)) -- or build x + e, x - e and call f on those.",
-        _gc_copy,
+        "d[labels] -= 1 subtracts from whole rows",
+        "d[labels] picks the rows numbered by the labels; subtract 1 at one entry per row:\n"
+        "d[np.arange(B), labels] -= 1.",
+        _ce_rows,
     ),
     (
-        "a loop over range(len(x)): whole rows perturbed at once when x has two axes",
-        "For x of shape (2, 3), x[i] is a row of 3 entries. Loop over every entry:\n"
-        "for i in np.ndindex(x.shape), or over range(x.size) with x.reshape(-1)[i].",
-        _gc_rows,
+        "log_p[:, labels] takes a (B, B) block, not one entry per row",
+        "log_p[:, labels] is every row at every label; the loss needs row b at its own label:\n"
+        "log_p[np.arange(B), labels].",
+        _ce_block,
     ),
     (
-        "the gradient returned flat, shape (x.size,)",
-        "Return one derivative per entry of x, in x's shape: grad = np.zeros_like(x), filled\n"
-        "at grad[i] (or grad.reshape(x.shape) at the end).",
-        _gc_flat,
+        "softmax over the batch (axis 0) instead of over the classes",
+        "Each example's probabilities sum to 1 over its C classes: max, sum (and softmax) along\n"
+        "axis=1 with keepdims=True.",
+        _ce_over_batch,
     ),
     (
-        "x left perturbed: the entry not put back after f(x - eps)",
-        "After the two evaluations, write the saved value back (old = x[i]; ...; x[i] = old):\n"
-        "the next entries are then differentiated at a moved point, and the caller's x is\n"
-        "changed.",
-        _gc_not_restored,
+        "keepdims=True forgotten in the softmax's sum",
+        "e.sum(axis=1) has shape (B,), which does not line up with e (B, C);\n"
+        "e.sum(axis=1, keepdims=True) has shape (B, 1) and divides each row by its own sum.",
+        _ce_no_keepdims,
     ),
     (
-        "x restored by arithmetic (+ eps, - 2 eps, + eps), not to its saved value",
-        "x[i] + eps - 2 eps + eps is not always x[i] in floating point: the caller's x comes back\n"
-        "a rounding error off. Save old = x[i] first and write x[i] = old at the end.",
-        _gc_restored_by_arithmetic,
+        "log of the softmax: p underflows to 0 and -log 0 = inf",
+        "exp(-2000) is 0 in float64. Take the log before exponentiating (log-sum-exp):\n"
+        "log_p = z - m - log(sum(exp(z - m))), m = the row's max; p = exp(log_p) for the gradient.",
+        _ce_log_of_softmax,
     ),
 ]
 
 
-def check_gradient_check(fn) -> None:
-    """Check ``fn(f, x, eps=1e-6)``: central differences of f at x, x left unchanged."""
+def check_softmax_cross_entropy(fn) -> None:
+    """Check ``fn(logits, labels) -> (loss, d_logits)`` against ``gl.softmax_cross_entropy``."""
     __tracebackhide__ = True
     run_check(
-        "gradient_check",
+        "softmax_cross_entropy",
         fn,
-        _gradient_cases(),
-        _central_differences,
-        "central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
-        GRADIENT_CHECK_MISTAKES,
+        _cross_entropy_cases(),
+        softmax_cross_entropy,
+        "gl.softmax_cross_entropy",
+        CROSS_ENTROPY_MISTAKES,
     )
 
 
@@ -397,169 +364,4 @@ def check_adam_step(fn) -> None:
         _adam_reference,
         "gl.adam_update on one array",
         ADAM_MISTAKES,
-    )
-
-
-# --- softmax cross-entropy -----------------------------------------------------------------
-
-
-def _cross_entropy_cases() -> list:
-    rng = np.random.default_rng(6)
-    z, y = np.round(rng.normal(scale=2, size=(5, 4)), 2), np.array([0, 3, 1, 2, 3])
-    far = np.array([[1000.0, 0.0, -1000.0], [2.0, 1.0, 0.0]])
-    return [
-        (
-            "2 examples, 3 classes",
-            (np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]), np.array([1, 0])),
-        ),
-        ("5 examples, 4 classes", (z, y)),
-        ("logits near +1000: exp overflows", (z + 1000.0, y)),
-        ("a label's logit 2000 below its row's max: softmax underflows", (far, np.array([2, 0]))),
-        ("a batch of one", (z[:1], y[:1])),
-        ("float32 logits", (z.astype(np.float32), y)),
-    ]
-
-
-def _ce(logits, labels, *, softmax=None, loss=None, grad=None):
-    """Cross-entropy with hooks for the mistakes below (no hooks: the right one)."""
-    B = len(labels)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    if softmax is None:
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        p = np.exp(log_p)
-    else:
-        p = softmax(logits)
-        log_p = np.log(p)
-    value = -log_p[np.arange(B), labels].mean() if loss is None else loss(log_p, labels)
-    onehot = np.zeros_like(p)
-    onehot[np.arange(B), labels] = 1
-    return float(value), ((p - onehot) / B if grad is None else grad(p, onehot, labels))
-
-
-def _ce_no_max(logits, labels):
-    return _ce(logits, labels, softmax=lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _ce_log_of_softmax(logits, labels):
-    def softmax(z):
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-
-    return _ce(logits, labels, softmax=softmax)
-
-
-def _ce_sum(logits, labels):
-    return _ce(
-        logits,
-        labels,
-        loss=lambda log_p, y: -log_p[np.arange(len(y)), y].sum(),
-        grad=lambda p, onehot, y: p - onehot,
-    )
-
-
-def _ce_grad_not_averaged(logits, labels):
-    return _ce(logits, labels, grad=lambda p, onehot, y: p - onehot)
-
-
-def _ce_sign(logits, labels):
-    return _ce(logits, labels, grad=lambda p, onehot, y: (onehot - p) / len(y))
-
-
-def _ce_rows(logits, labels):
-    def grad(p, onehot, y):
-        d = p.copy()
-        d[y] -= 1  # whole rows y, not one entry per row
-        return d / len(y)
-
-    return _ce(logits, labels, grad=grad)
-
-
-def _ce_block(logits, labels):
-    return _ce(logits, labels, loss=lambda log_p, y: -log_p[:, y].mean())
-
-
-def _ce_over_batch(logits, labels):
-    def softmax(z):
-        e = np.exp(z - z.max(axis=0, keepdims=True))
-        return e / e.sum(axis=0, keepdims=True)
-
-    return _ce(logits, labels, softmax=softmax)
-
-
-def _ce_no_keepdims(logits, labels):
-    def softmax(z):
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1)
-
-    return _ce(logits, labels, softmax=softmax)
-
-
-CROSS_ENTROPY_MISTAKES = [
-    (
-        "no max subtracted, so exp overflows at large logits",
-        "exp(1000) is inf and inf / inf is NaN. Subtract each row's largest logit first:\n"
-        "z - z.max(axis=1, keepdims=True) changes no probability and keeps every exp <= 1.",
-        _ce_no_max,
-    ),
-    (
-        "the loss summed over the batch instead of averaged",
-        "L is the mean over the B examples: -log_p[np.arange(B), labels].mean(), and the\n"
-        "gradient (p - onehot) / B.",
-        _ce_sum,
-    ),
-    (
-        "the gradient not divided by B",
-        "L averages over the batch, so each example's gradient carries 1 / B:\n"
-        "d_logits = (p - onehot) / B.",
-        _ce_grad_not_averaged,
-    ),
-    (
-        "the gradient's sign flipped: onehot - p",
-        "dL/dz = p - onehot(y): raising the label's logit lowers the loss, so its derivative\n"
-        "is p_y - 1 < 0.",
-        _ce_sign,
-    ),
-    (
-        "d[labels] -= 1 subtracts from whole rows",
-        "d[labels] picks the rows numbered by the labels; subtract 1 at one entry per row:\n"
-        "d[np.arange(B), labels] -= 1.",
-        _ce_rows,
-    ),
-    (
-        "log_p[:, labels] takes a (B, B) block, not one entry per row",
-        "log_p[:, labels] is every row at every label; the loss needs row b at its own label:\n"
-        "log_p[np.arange(B), labels].",
-        _ce_block,
-    ),
-    (
-        "softmax over the batch (axis 0) instead of over the classes",
-        "Each example's probabilities sum to 1 over its C classes: max, sum (and softmax) along\n"
-        "axis=1 with keepdims=True.",
-        _ce_over_batch,
-    ),
-    (
-        "keepdims=True forgotten in the softmax's sum",
-        "e.sum(axis=1) has shape (B,), which does not line up with e (B, C);\n"
-        "e.sum(axis=1, keepdims=True) has shape (B, 1) and divides each row by its own sum.",
-        _ce_no_keepdims,
-    ),
-    (
-        "log of the softmax: p underflows to 0 and -log 0 = inf",
-        "exp(-2000) is 0 in float64. Take the log before exponentiating (log-sum-exp):\n"
-        "log_p = z - m - log(sum(exp(z - m))), m = the row's max; p = exp(log_p) for the gradient.",
-        _ce_log_of_softmax,
-    ),
-]
-
-
-def check_softmax_cross_entropy(fn) -> None:
-    """Check ``fn(logits, labels) -> (loss, d_logits)`` against ``gl.softmax_cross_entropy``."""
-    __tracebackhide__ = True
-    run_check(
-        "softmax_cross_entropy",
-        fn,
-        _cross_entropy_cases(),
-        softmax_cross_entropy,
-        "gl.softmax_cross_entropy",
-        CROSS_ENTROPY_MISTAKES,
     )
