@@ -18,10 +18,15 @@ THREAD_ENV_VARS = (
 )
 
 
+ORIGINAL_THREAD_ENV: dict = {}  # their values before pin_thread_env (None: unset)
+
+
 def pin_thread_env(threads: int = THREADS) -> None:
     """Set every BLAS/OpenMP thread-count variable to ``threads`` (``OPENBLAS_CORETYPE`` untouched).
 
     Only effective before NumPy and torch are imported: their pools read these once.
+    The notebooks' kernels get the values from before (``ORIGINAL_THREAD_ENV``).
     """
     for var in THREAD_ENV_VARS:
+        ORIGINAL_THREAD_ENV.setdefault(var, os.environ.get(var))
         os.environ[var] = str(threads)

@@ -131,7 +131,8 @@ def measure_alternately(fns: list, reps: int, min_seconds: float) -> list[Timing
 
 
 def cpu_counters() -> tuple[float, float, float] | None:
-    """(wall clock, busy CPU-seconds of the whole machine, CPU-seconds of this process)."""
+    """(wall clock, busy CPU-seconds of the machine, CPU-seconds of this process and its
+    children that have exited, such as a notebook's kernel)."""
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
         hz = os.sysconf("SC_CLK_TCK")
@@ -139,7 +140,7 @@ def cpu_counters() -> tuple[float, float, float] | None:
         return None
     busy = (sum(fields) - fields[3] - fields[4]) / hz  # all but idle and iowait (steal counts)
     t = os.times()
-    return time.perf_counter(), busy, t.user + t.system
+    return time.perf_counter(), busy, t.user + t.system + t.children_user + t.children_system
 
 
 def other_cpu_load(start, end, min_seconds: float = 0.25) -> float | None:
@@ -202,6 +203,8 @@ class Context:
     failures: list = dataclasses.field(default_factory=list)
     mismatched: set = dataclasses.field(default_factory=set)
     window: dict | None = None
+    notebooks: dict | None = None  # the course's Run-All times (cases/notebooks.py)
+    sections: list = dataclasses.field(default_factory=list)  # more of results.md: f(machine)
 
     @property
     def torch(self):

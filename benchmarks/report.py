@@ -32,6 +32,7 @@ class Row:
     unit: str = ""  # "GB/s" or "GFLOP/s"
     limit: float | None = None  # this machine's limit, in `unit`
     kind: str = "time"
+    table: str = "results"  # or "training": the training-step table
 
     def ratio(self) -> float | None:
         if isinstance(self.ours, Timing) and isinstance(self.ref, Timing):
@@ -74,11 +75,8 @@ class Row:
         return cells + [met[self.met()], eff_txt, pct]
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self) | {
-            "ratio": self.ratio(),
-            "met": self.met(),
-            "effective": self.effective(),
-        }
+        extra = {"ratio": self.ratio(), "met": self.met(), "effective": self.effective()}
+        return dataclasses.asdict(self) | extra
 
 
 @dataclasses.dataclass
@@ -122,11 +120,8 @@ class CourseRow:
         ]
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self) | {
-            "ratio": self.ratio(),
-            "extra_s": self.extra(),
-            "met": self.met(),
-        }
+        extra = {"ratio": self.ratio(), "extra_s": self.extra(), "met": self.met()}
+        return dataclasses.asdict(self) | extra
 
 
 def cell(t) -> str:
@@ -139,6 +134,10 @@ def cell(t) -> str:
 TABLE_HEADER = [
     "case", "benchmark (ours)", "size", "gnnformer_lite", "reference", "reference time",
     "ours / ref", "target", "met?", "ours effective", "% of machine limit",
+]  # fmt: skip
+TRAINING_HEADER = [
+    "model (notebook)", "batch", "NumPy step", "torch reference", "torch step", "NumPy / torch",
+    "target", "met?",
 ]  # fmt: skip
 COURSE_HEADER = [
     "example", "function", "size", "textbook lines", "gnnformer_lite", "package / textbook",
@@ -176,7 +175,7 @@ def window_table(window: dict) -> str:
 def render_markdown(ctx, meta: dict) -> str:
     """The whole ``results.md``: header, machine, limits, tables, failures, notes."""
     lines = header_lines(meta) + machine_lines(meta) + limits_lines(ctx.limits)
-    if ctx.rows:
+    if any(row.table == "results" for row in ctx.rows):
         lines += [
             "",
             "## Results",
@@ -187,8 +186,9 @@ def render_markdown(ctx, meta: dict) -> str:
             "against the `np.sum` bandwidth, which data in cache can exceed) or the useful "
             "matmul flops (GFLOP/s, against the float32 matmul rate).",
             "",
-            markdown_table(TABLE_HEADER, [row.cells() for row in ctx.rows]),
+            tables(ctx)["results"],
         ]
+    lines += training_lines(ctx, meta["machine"]["cpu"])
     if ctx.window is not None:
         lines += [
             "",
@@ -202,6 +202,8 @@ def render_markdown(ctx, meta: dict) -> str:
             "![time vs n, log-log](window_attention.png)",
         ]
     lines += course_lines(ctx, meta["machine"]["cpu"])
+    for section in ctx.sections:  # a case's own section: a function of the machine's description
+        lines += section(meta["machine"])
     if ctx.failures:
         lines += ["", "## Failures", ""] + [f"- {f}" for f in ctx.failures]
     return "\n".join(lines + notes_lines(ctx)) + "\n"
@@ -300,6 +302,28 @@ def course_lines(ctx, cpu: str) -> list[str]:
     ]
 
 
+def training_lines(ctx, cpu: str) -> list[str]:
+    rows = [r for r in ctx.rows if r.table == "training"]
+    missed = [f"{r.what} ({r.ratio():.2f}×)" for r in rows if r.met() is False]
+    met = sum(r.met() is True for r in rows)
+    return [
+        "",
+        "## One training step of every course model",
+        "",
+        f"Forward, backward and one Adam update, float64, one thread, on {cpu}: the model's "
+        "`gl.*_loss` + `gl.adam_update` against the same model, weights and batch in torch "
+        "autograd + `torch.optim.Adam(fused=True)` (`benchmarks/torch_reference.py`; a GNN "
+        "layer by `index_add_` and as PyG `GraphConv`, the faster one is the reference; a "
+        "Transformer layer as `torch.nn.TransformerEncoderLayer`), their losses equal to 1e-10 "
+        f"before and after one step. Median of {ctx.reps} repetitions.",
+        "",
+        tables(ctx)["training"],
+        "",
+        f"Target (at most 1.0× torch) met on {met} of {len(rows)} rows"
+        + (f"; missed: {', '.join(missed)}." if missed else "."),
+    ] if rows else []  # fmt: skip
+
+
 def notes_lines(ctx) -> list[str]:
     return [
         "",
@@ -328,15 +352,25 @@ def notes_lines(ctx) -> list[str]:
     ]
 
 
+def tables(ctx) -> dict[str, str]:
+    """Each table of the run that has rows, as markdown."""
+    out = {}
+    for name, header, keep in (("results", TABLE_HEADER, slice(None)),
+                               ("training", TRAINING_HEADER, slice(1, 9))):  # fmt: skip
+        rows = [row.cells()[keep] for row in ctx.rows if row.table == name]
+        if rows:
+            out[name] = markdown_table(header, rows)
+    if ctx.window is not None:
+        out["window"] = window_table(ctx.window)
+    if ctx.course:
+        out["course"] = markdown_table(COURSE_HEADER, [r.cells() for r in ctx.course])
+    return out
+
+
 def print_summary(ctx, log=print) -> None:
-    for table in (
-        markdown_table(TABLE_HEADER, [row.cells() for row in ctx.rows]) if ctx.rows else None,
-        window_table(ctx.window) if ctx.window is not None else None,
-        markdown_table(COURSE_HEADER, [r.cells() for r in ctx.course]) if ctx.course else None,
-    ):
-        if table is not None:
-            log("")
-            log(table)
+    for table in tables(ctx).values():
+        log("")
+        log(table)
 
 
 def write_results(ctx, meta: dict, extra: dict, out: Path) -> list[str]:
@@ -351,6 +385,7 @@ def write_results(ctx, meta: dict, extra: dict, out: Path) -> list[str]:
         "window": ctx.window,
         "course": [row.to_json() for row in ctx.course],
         "course_target": {"ratio": COURSE_RATIO, "extra_seconds": COURSE_EXTRA_SECONDS},
+        "notebooks": ctx.notebooks,
         "measurements": ctx.measurements,
         "failures": ctx.failures,
     }

@@ -71,8 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--cases",
-        default=",".join(CASES),
-        help="comma-separated subset of: " + ", ".join(CASES) + " (default: all)",
+        default=None,
+        help="comma-separated subset of: " + ", ".join(CASES) + " (default: all; --quick: "
+        "all but notebooks)",
     )
     p.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 2)")
     p.add_argument(
@@ -82,7 +83,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="output directory (default benchmarks/results; --quick: a new temporary directory)",
     )
     args = p.parse_args(argv)
-    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if args.cases is None:
+        args.cases = cases.default(args.quick)
+    else:
+        args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         p.error(f"unknown case(s) {unknown}; choose from {list(CASES)}")

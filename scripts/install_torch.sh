@@ -19,11 +19,12 @@ if (($# < 1)); then
     echo "usage: $0 VENV [PIP_ARGS...]" >&2
     exit 2
 fi
-py=$1/bin/python
+venv=$1
+py=$venv/bin/python
 shift
 cd "$(dirname "$0")/.."  # VENV and constraints.txt are relative to the repository
 
-echo "==> installing torch==$torch_version and torch_geometric==$pyg_version into $1"
+echo "==> installing torch==$torch_version and torch_geometric==$pyg_version into $venv"
 echo "$py -m pip install --quiet torch==$torch_version $*"
 if ! "$py" -m pip install --quiet "torch==$torch_version" "$@"; then
     echo "*** pip install torch==$torch_version failed: trying the CPU index $cpu_index" >&2

@@ -33,7 +33,7 @@ def test_backends_report_not_installed(bench):
 
 def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     log = []
-    cases = "propagate,softmax,window,course,graph_training"
+    cases = "propagate,softmax,window,course,training"
     argv = ["--quick", "--no-torch", "--reps", "1", "--cases", cases]
     status = bench.main([*argv, "--out", str(tmp_path)], log=log.append)
     assert status == 0, "\n".join(line for line in log if line.startswith("***"))
@@ -46,7 +46,9 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
     assert (tmp_path / "window_attention.png").read_bytes().startswith(b"\x89PNG")
     assert "## Course sizes: the package against the textbook lines" in md
     assert "| karate club | gl.gat_layer |" in md
-    assert "| 8 graph training step | train step (fwd+bwd+Adam), Graph Transformer," in md
+    assert "## One training step of every course model" in md
+    assert "| node classifier, karate club (02, 07) | 34 nodes, 156 edges," in md
+    assert "| Graph Transformer, pre-LN (09) | 20 graphs," in md
 
     data = json.loads((tmp_path / "results.json").read_text())
     cpu = data["meta"]["machine"]["cpu"]
@@ -58,8 +60,9 @@ def test_quick_run_without_torch_writes_the_table(bench, tmp_path):
         "1 propagate",
         "2 segment_softmax",
         "4 window attention",
-        "8 graph training step",
+        "7 training steps",
     }
+    assert sum(r["table"] == "training" for r in rows) == 7  # one row per course model
     timed = [r for r in rows if r["kind"] == "time"]
     assert all(r["ours"]["median"] > 0 for r in timed)
     compared = [r for r in timed if r["ref_name"] != "—"]
@@ -110,3 +113,36 @@ def test_benchmark_files_stay_small():
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef):
                 assert node.end_lineno - node.lineno < 60, (path, node.name)
+
+
+def test_quick_leaves_out_the_notebooks_unless_asked(bench):
+    assert "notebooks" not in bench.parse_args(["--quick"]).cases
+    assert "notebooks" in bench.parse_args([]).cases
+    assert bench.parse_args(["--quick", "--cases", "notebooks"]).cases == ["notebooks"]
+
+
+def test_notebook_times_come_from_the_cell_metadata(bench):
+    import nbformat
+
+    from benchmarks.cases import notebooks
+
+    def cell(source, start, end):
+        execution = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return nbformat.v4.new_code_cell(source, metadata={"execution": execution})
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        cell("# a comment\ntrain()", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.500Z"),
+        cell("x = 1", "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:04.250Z"),
+        nbformat.v4.new_code_cell("never run"),
+        nbformat.v4.new_markdown_cell("text"),
+    ]
+    assert notebooks.cell_times(nb) == [(2.5, "train()"), (0.25, "x = 1")]
+    row = {"notebook": "07_x", "cells_s": 2.75, "wall_s": 4.0, "others": 0.0,
+           "slowest_cell": {"seconds": 2.5, "first_line": "train()"}}  # fmt: skip
+    table = notebooks.table([row, {"notebook": "09_y", "error": "CellExecutionError"}])
+    assert "| 07_x | 2.8 s | 4.0 s | 2.5 s: `train()` |" in table
+    assert "| 09_y | error (CellExecutionError) |" in table
+    assert "| **all 1** | **2.8 s** | 4.0 s |" in table
+    assert "**missed**" in notebooks.section([row, {"notebook": "09_y", "error": "E"}], {
+        "cpu": "x", "usable_cpus": 2})[-1]  # fmt: skip

@@ -6,16 +6,7 @@ keys carry the case's prefix). Its ``TARGET_*`` constants are listed in results.
 To add a case: write ``benchmarks/cases/<name>.py`` and add one line below.
 """
 
-from benchmarks.cases import (
-    course,
-    dense,
-    graph_training,
-    layers,
-    propagate,
-    softmax,
-    training,
-    window,
-)
+from benchmarks.cases import course, dense, layers, notebooks, propagate, softmax, training, window
 
 CASES = {
     "propagate": propagate,
@@ -25,15 +16,19 @@ CASES = {
     "layers": layers,
     "course": course,
     "training": training,
-    "graph_training": graph_training,
+    "notebooks": notebooks,
 }
 
 
+def default(quick: bool) -> list[str]:
+    """The cases run when none are named: all, but ``--quick`` leaves out ``QUICK = None``."""
+    return [name for name, case in CASES.items() if not quick or case.QUICK is not None]
+
+
 def sizes(quick: bool) -> dict:
-    """Every case's ``QUICK`` or ``FULL`` sizes, in one dict."""
-    return {
-        k: v for case in CASES.values() for k, v in (case.QUICK if quick else case.FULL).items()
-    }
+    """Every case's ``QUICK`` (or ``FULL``) sizes, in one dict."""
+    chosen = [(case.QUICK if quick else None) or case.FULL for case in CASES.values()]
+    return {k: v for sizes in chosen for k, v in sizes.items()}
 
 
 def targets() -> dict:
