@@ -69,7 +69,7 @@ test: setup ## ruff, unit tests (coverage >= 95 %), every notebook against its o
 	@scripts/stages.sh test $(VENV) lint "ruff check ." format "ruff format --check ." \
 	    "unit tests" "$(PYTEST) $(COVERAGE)" notebooks "$(NBVAL)"
 test-course: setup ## the exercises, training targets and folded answers (tests/course)
-	@scripts/stages.sh test-course $(VENV) "course tests" "$(PYTEST) tests/course"
+	@scripts/stages.sh test-course $(VENV) "course tests" "$(PYTEST) -n auto --dist load tests/course"
 test-reference: setup ## install torch + PyG (CPU) into .venv, run tests/test_torch_*.py
 	scripts/install_torch.sh $(VENV) $(TORCH_PIP_ARGS)
 	@scripts/stages.sh test-reference $(VENV) "reference tests" \

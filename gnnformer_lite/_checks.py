@@ -163,6 +163,21 @@ def get_param(params: dict, key: str, shape: tuple | None, dtype, context: str) 
     return arr.astype(dtype, copy=False)
 
 
+def check_model_inputs(params, batch, model: str, batch_maker: str, keys: tuple) -> dict:
+    """``params`` made by ``init_<model>`` (with ``layers``), ``batch`` by ``batch_maker``."""
+    __tracebackhide__ = True
+    if not isinstance(params, dict) or "layers" not in params:
+        raise TypeError(
+            f"params must be the dict made by init_{model}; the order is {model}(params, batch)"
+        )
+    if not isinstance(batch, dict) or any(key not in batch for key in keys):
+        got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise TypeError(
+            f"batch must be the dict made by {batch_maker} ({', '.join(keys)}), got {got}"
+        )
+    return batch
+
+
 def check_cache(cache, keys: tuple, forward: str) -> dict:
     """``cache`` must be the dict that ``forward(..., cache=cache)`` filled in."""
     __tracebackhide__ = True

@@ -85,6 +85,28 @@ def leaves(tree, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
         yield prefix.rstrip("/"), tree
 
 
+def _same_keys(tree: dict, rest) -> list:
+    """The array keys of ``tree`` (settings left out); every tree of ``rest`` has exactly them."""
+    arrays = [key for key in tree if not is_setting(tree[key])]
+    for other in rest:
+        if not isinstance(other, dict) or sorted(other) != sorted(arrays):
+            have = sorted(other) if isinstance(other, dict) else type(other).__name__
+            raise ValueError(
+                f"gradients and parameters need the same keys: {sorted(arrays)} vs {have}"
+            )
+    return arrays
+
+
+def _same_layers(tree: list | tuple, rest) -> None:
+    """Every tree of ``rest`` is a list of as many layers as ``tree``."""
+    for other in rest:
+        if not isinstance(other, list | tuple) or len(other) != len(tree):
+            have = len(other) if isinstance(other, list | tuple) else type(other).__name__
+            raise ValueError(
+                f"gradients and parameters need the same layers: {len(tree)} vs {have}"
+            )
+
+
 def tree_map(fn: Callable, tree, *rest, keep_settings: bool = True):
     """Apply ``fn`` array by array to trees of the same shape.
 
@@ -92,13 +114,7 @@ def tree_map(fn: Callable, tree, *rest, keep_settings: bool = True):
     other trees (gradients, Adam's moments) need not have them.
     """
     if isinstance(tree, dict):
-        arrays = [key for key in tree if not is_setting(tree[key])]
-        for other in rest:
-            if not isinstance(other, dict) or sorted(other) != sorted(arrays):
-                have = sorted(other) if isinstance(other, dict) else type(other).__name__
-                raise ValueError(
-                    f"gradients and parameters need the same keys: {sorted(arrays)} vs {have}"
-                )
+        arrays = _same_keys(tree, rest)
         out = {
             key: tree_map(fn, tree[key], *(o[key] for o in rest), keep_settings=keep_settings)
             for key in arrays
@@ -108,12 +124,7 @@ def tree_map(fn: Callable, tree, *rest, keep_settings: bool = True):
             out = {key: out[key] for key in tree}  # the order of the original
         return out
     if isinstance(tree, list | tuple):
-        for other in rest:
-            if not isinstance(other, list | tuple) or len(other) != len(tree):
-                raise ValueError(
-                    f"gradients and parameters need the same layers: {len(tree)} vs "
-                    f"{len(other) if isinstance(other, list | tuple) else type(other).__name__}"
-                )
+        _same_layers(tree, rest)
         return [
             tree_map(fn, item, *(o[k] for o in rest), keep_settings=keep_settings)
             for k, item in enumerate(tree)
@@ -128,21 +139,13 @@ def tree_map_many(fn: Callable, tree, *rest) -> tuple:
     results in one pass over the tree, not three (the same keys as ``tree_map`` checks).
     """
     if isinstance(tree, dict):
-        arrays = [key for key in tree if not is_setting(tree[key])]
-        for other in rest:
-            if not isinstance(other, dict) or sorted(other) != sorted(arrays):
-                have = sorted(other) if isinstance(other, dict) else type(other).__name__
-                raise ValueError(
-                    f"gradients and parameters need the same keys: {sorted(arrays)} vs {have}"
-                )
+        arrays = _same_keys(tree, rest)
         parts = {key: tree_map_many(fn, tree[key], *(o[key] for o in rest)) for key in arrays}
         width = len(next(iter(parts.values()))) if parts else 1
         first = {key: parts[key][0] if key in parts else tree[key] for key in tree}
         return (first, *({key: parts[key][j] for key in arrays} for j in range(1, width)))
     if isinstance(tree, list | tuple):
-        for other in rest:
-            if not isinstance(other, list | tuple) or len(other) != len(tree):
-                raise ValueError(f"gradients and parameters need the same layers: {len(tree)}")
+        _same_layers(tree, rest)
         parts = [tree_map_many(fn, item, *(o[k] for o in rest)) for k, item in enumerate(tree)]
         width = len(parts[0]) if parts else 1
         return tuple([p[j] for p in parts] for j in range(width))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import UNSET, as_count, as_flag, as_float_array, as_rng
+from ._checks import UNSET, as_count, as_flag, as_float_array, as_rng, check_model_inputs
 from ._params import layer_norm_params, stack_backward, stack_forward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs, check_graph, virtual_node_graph
@@ -358,14 +358,7 @@ def _check_node_batch(graphs, features) -> list[np.ndarray]:
 def _check_batch(params, batch) -> dict:
     """``batch`` from ``node_batch`` and ``params`` from ``init_residual_gnn``, agreeing."""
     __tracebackhide__ = True
-    if not isinstance(params, dict) or "layers" not in params:
-        raise TypeError(
-            "params must be the dict made by init_residual_gnn; the order is "
-            "residual_gnn(params, batch)"
-        )
-    if not isinstance(batch, dict) or any(key not in batch for key in ("graph", "x", "rows")):
-        got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
-        raise TypeError(f"batch must be the dict made by node_batch (graph, x, rows), got {got}")
+    check_model_inputs(params, batch, "residual_gnn", "node_batch", ("graph", "x", "rows"))
     built, given = params.get("virtual_node", False), batch.get("virtual_node", False)
     if built != given:
         raise ValueError(

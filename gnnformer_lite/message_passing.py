@@ -272,7 +272,9 @@ def influence(run, h: ArrayLike, target: int, *, nudge: float = 1.0, tol: float 
     if h.ndim != 2:
         raise ValueError(f"h must be (num_nodes, d), got shape {h.shape}")
     n = h.shape[0]
-    if isinstance(target, bool) or not isinstance(target, int | np.integer) or not 0 <= target < n:
+    if isinstance(target, bool | np.bool_) or not isinstance(target, int | np.integer):
+        raise TypeError(f"target must be a node index in [0, {n}) (an int), got {target!r}")
+    if not 0 <= target < n:
         raise ValueError(f"target must be a node index in [0, {n}), got {target!r}")
     base = np.asarray(run(h))[target]
     moved = np.zeros(n, dtype=bool)

@@ -19,7 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import UNSET, as_count, as_flag, as_index_array, as_rng, check_range, setting
+from ._checks import (
+    UNSET,
+    as_count,
+    as_flag,
+    as_index_array,
+    as_rng,
+    check_model_inputs,
+    check_range,
+    setting,
+)
 from ._params import stack_backward, stack_forward, sub_caches
 from .gnn_layers import gnn_layer, gnn_layer_backward, init_gnn_layer, relu
 from .graphs import Graph, batch_graphs
@@ -108,7 +117,7 @@ def sentence_gnn(params: dict, batch: dict, *, cache=None) -> np.ndarray:
     .. math:: h^0 = E_t, \quad h^{\ell+1} = \text{GNN}_\ell(h^\ell), \quad
         z_b = h^L_{\text{rows}[b]} W + c
     """
-    _check_graph_batch(params, batch)
+    check_model_inputs(params, batch, "sentence_gnn", "graph_batch", ("graph", "tokens", "rows"))
     c = sub_caches(cache, "embed", "readout", "out", layers=len(params["layers"]))
     h = embed(params["embed"], batch["tokens"], cache=c["embed"])
     for layer, c_layer in zip(params["layers"], c["layers"], strict=True):
@@ -230,21 +239,6 @@ def sentence_transformer_loss(
     return classification_loss(
         forward, sentence_transformer_backward, params, tokens, mask, rows, labels=labels
     )
-
-
-def _check_graph_batch(params, batch) -> None:
-    """``params`` from ``init_sentence_gnn`` and ``batch`` from ``graph_batch``."""
-    __tracebackhide__ = True
-    if not isinstance(params, dict) or "layers" not in params:
-        raise TypeError(
-            "params must be the dict made by init_sentence_gnn; the order is "
-            "sentence_gnn(params, batch)"
-        )
-    if not isinstance(batch, dict) or any(key not in batch for key in ("graph", "tokens", "rows")):
-        got = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
-        raise TypeError(
-            f"batch must be the dict made by graph_batch (graph, tokens, rows), got {got}"
-        )
 
 
 def _check_sentences(tokens, mask, rows) -> tuple:

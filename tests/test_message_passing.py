@@ -560,14 +560,14 @@ BAD = [
     (
         "influence_target_bool",
         lambda: gl.influence(lambda h: h, np.ones((4, 2)), True),
-        ValueError,
-        r"target must be a node index in \[0, 4\), got True",
+        TypeError,
+        r"target must be a node index in \[0, 4\) \(an int\), got True",
     ),
     (
         "influence_target_word",
         lambda: gl.influence(lambda h: h, np.ones((4, 2)), "sat"),
-        ValueError,
-        r"target must be a node index in \[0, 4\), got 'sat'",
+        TypeError,
+        r"target must be a node index in \[0, 4\) \(an int\), got 'sat'",
     ),
     (
         "hop_distance_max_layers_negative",

@@ -112,7 +112,7 @@ def test_wheel_holds_only_the_package(dist, source_version):
         names = whl.namelist()
     info = f"gnnformer_lite-{source_version}.dist-info/"
     assert all(n.startswith(("gnnformer_lite/", info)) for n in names), sorted(names)
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gnnformer_lite").glob("*.py")}
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gnnformer_lite").rglob("*.py")}
     assert modules == {n for n in names if n.startswith("gnnformer_lite/")}
     assert f"{info}licenses/LICENSE" in names
 
