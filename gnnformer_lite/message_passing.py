@@ -67,7 +67,7 @@ def segment_sum(
     data, segment_ids, num_segments, indptr = _check_segments(
         data, segment_ids, num_segments, indptr, count_bools=True
     )
-    if data.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+    if _kernels.fast_sum(data):  # fast path for all but the smallest inputs: same numbers
         return _kernels.segment_sum(data, segment_ids, num_segments, indptr)
     out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
     np.add.at(out, segment_ids, data)  # out[segment_ids[e]] += data[e], for every e
@@ -87,7 +87,7 @@ def segment_max(
     data, segment_ids, num_segments, indptr = _check_segments(
         data, segment_ids, num_segments, indptr
     )
-    if data.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+    if _kernels.fast_max(data, indptr):  # fast path for all but small inputs: same numbers
         return _kernels.segment_max(data, segment_ids, num_segments, indptr)
     out = np.full((num_segments, *data.shape[1:]), _lowest(data.dtype), dtype=data.dtype)
     np.maximum.at(out, segment_ids, data)  # out[segment_ids[e]] = max(out[...], data[e])
@@ -139,10 +139,10 @@ def segment_softmax(
     )
     if logits.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
         return _kernels.segment_softmax(logits, segment_ids, num_segments, indptr)
-    m = segment_max(logits, segment_ids, num_segments)  # 1. the max of each segment
+    m = segment_max(logits, segment_ids, num_segments, indptr)  # 1. the max of each segment
     m[~np.isfinite(m)] = 0  # (a segment of only -inf: keep exp(-inf - 0) = 0)
     e = np.exp(logits - m[segment_ids])  # 2. subtract it and exponentiate
-    total = segment_sum(e, segment_ids, num_segments)  # 3. sum each segment
+    total = segment_sum(e, segment_ids, num_segments, indptr)  # 3. sum each segment
     total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
     return e / total[segment_ids]  # and divide
 

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_cache, check_upstream, get_param
+from ._kernels import feature_mean, word_sum
 from .gnn_layers import relu
 
 __all__ = ["feed_forward", "feed_forward_backward", "layer_norm", "layer_norm_backward"]
@@ -39,10 +40,9 @@ def layer_norm(
     what ``layer_norm_backward`` needs.
     """
     x, gamma, beta = _check_layer_norm(x, gamma, beta)
-    d = x.shape[-1]
-    mu = x.sum(axis=-1, keepdims=True) / d  # the mean of each word's features
+    mu = feature_mean(x)  # the mean of each word's features (x.mean(axis=-1, keepdims=True))
     xc = x - mu
-    var = (xc**2).sum(axis=-1, keepdims=True) / d  # and their (biased) variance
+    var = feature_mean(xc * xc)  # and their (biased) variance
     if cache is not None:
         cache.update(x=x, xc=xc, var=var, gamma=gamma, eps=eps)
     return gamma * xc / np.sqrt(var + eps) + beta
@@ -65,15 +65,14 @@ def layer_norm_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray
     change of its scale do not change :math:`\hat x`).
     """
     cache = check_cache(cache, ("x", "xc", "var", "gamma", "eps"), "layer_norm")
-    x, gamma, d = cache["x"], cache["gamma"], cache["x"].shape[-1]
+    x, gamma = cache["x"], cache["gamma"]
     G = check_upstream(d_out, x.shape, "layer_norm")
     rstd = 1 / np.sqrt(cache["var"] + cache["eps"])
     xhat = cache["xc"] * rstd  # (x - mu) / sqrt(var + eps)
     g = gamma * G
-    mean_g = g.sum(axis=-1, keepdims=True) / d
-    d_x = rstd * (g - mean_g - xhat * ((g * xhat).sum(axis=-1, keepdims=True) / d))
-    words = tuple(range(x.ndim - 1))  # sum over every axis but the features
-    return {"gamma": (G * xhat).sum(axis=words), "beta": G.sum(axis=words)}, d_x
+    d_x = rstd * (g - feature_mean(g) - xhat * feature_mean(g * xhat))
+    # d_gamma, d_beta: sums over every word (every axis but the features)
+    return {"gamma": word_sum(G * xhat), "beta": word_sum(G)}, d_x
 
 
 def feed_forward(params: Params, x: ArrayLike, *, cache: dict | None = None) -> np.ndarray:
