@@ -2,23 +2,26 @@ r"""Fast paths: the textbook functions' numbers, shaped for speed on big inputs.
 
 **Nothing here is needed to follow the course.** Every public function of
 ``message_passing`` and ``attention`` runs its textbook lines (the equation in
-its docstring) unless its input is big. Then, and only then, it calls one
-function of this module, behind one visible size test at the top of its body::
+its docstring) unless its input is big (for a float segment sum: more than a
+few dozen numbers). Then, and only then, it calls one function of this module,
+behind one visible size test at the top of its body::
 
-    if data.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
+    if _kernels.fast_sum(data):  # fast path for all but the smallest inputs: same float64 numbers
         return _kernels.segment_sum(data, segment_ids, num_segments, indptr)
     ...the textbook lines...
 
 as nanoGPT keeps ``if self.flash: ... else: # manual implementation`` and PyG
-dispatches ``softmax_csr`` before its plain scatter code. Below the threshold
+dispatches ``softmax_csr`` before its plain scatter code. Below the thresholds
 the textbook code is faster (a kernel's bookkeeping costs more than it saves on
-a 10-word sentence); above it the kernels are 2-10x faster. The tests
+a 10-word sentence); above them the kernels are 2-10x faster. The tests
 (``tests/test_kernels.py``) check that both sides give the same numbers on
 random graphs, in float32 and float64, with isolated nodes and logits of ±1e4.
 
 What is here, and the trick each one uses:
 
-- ``segment_sum`` / ``segment_max``: sort the entries by segment once, then
+- ``segment_sum`` of float data: no sort at all, the sums of ``_sums`` (one row
+  gather per neighbour slot on graphs of small degree, else one ``np.bincount``).
+- ``segment_max``, and sums too big for those: sort the entries by segment once, then
   reduce consecutive runs. Narrow rows go through ``np.add.reduceat``; wide rows
   by *degree bucket*: the m segments of equal length D are one ``(m, D, ...)``
   block, summed by ``einsum`` (10x faster than ``reduceat`` for 64-wide rows).
@@ -40,6 +43,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from ._sums import ELEMENTS_PER_GATHER, bincount_sum, small_degree_layout, small_degree_sum
 
 # --------------------------------------------------------------------------- thresholds
 # Measured on a 2-core AMD EPYC (tests/test_kernels.py checks both sides give the same numbers):
@@ -106,24 +111,6 @@ def _sorted(data, segment_ids, num_segments, indptr):
     return (data if order is None else np.take(data, order, axis=0)), indptr, order
 
 
-def feature_mean(x: np.ndarray) -> np.ndarray:
-    """``x.mean(axis=-1, keepdims=True)`` as a matrix-vector product.
-
-    A word has few features (d = 16-64): NumPy's reduction over such a short last axis
-    pays a loop per word, BLAS's ``x @ (1, ..., 1) / d`` does not (4-5x faster).
-    """
-    d = x.shape[-1]
-    return (x @ np.ones(d, dtype=x.dtype))[
-        ..., None
-    ] / d  # a sum, then / d: a constant row's mean is exact
-
-
-def word_sum(x: np.ndarray) -> np.ndarray:
-    """``x.sum(over every axis but the last)`` as a vector-matrix product (as ``feature_mean``)."""
-    rows = x.reshape(-1, x.shape[-1])
-    return np.ones(rows.shape[0], dtype=x.dtype) @ rows
-
-
 _WIDE_ROW = 8  # rows narrower than this are summed with np.add.reduceat
 
 
@@ -176,42 +163,6 @@ def softmax_sorted(logits: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 MAX_BINCOUNT_ELEMENTS = 1 << 22
 
 
-def bincount_sum(data: np.ndarray, segment_ids: np.ndarray, num_segments: int) -> np.ndarray:
-    """``np.add.at``'s sum as one ``np.bincount``: each (segment, column) pair is one bin.
-
-    One C loop over the entries in their order, accumulating in float64: the same
-    float64 numbers as ``np.add.at``, 4-5x faster, and no sort. (float32 data is summed
-    in float64, then rounded once: a little more accurate than a float32 running sum.)
-    """
-    width = data[0].size if data.shape[0] else int(np.prod(data.shape[1:]))
-    out = np.bincount(
-        column_bins(segment_ids, width), weights=data.reshape(-1), minlength=num_segments * width
-    )
-    return out.reshape(num_segments, *data.shape[1:]).astype(data.dtype, copy=False)
-
-
-_BINS_CACHE: dict[tuple[int, int], tuple[weakref.ref, np.ndarray]] = {}  # (id(ids), width)
-
-
-def column_bins(segment_ids: np.ndarray, width: int) -> np.ndarray:
-    """``ids[e] * width + c`` for every entry e and column c, flat: ``bincount_sum``'s bins.
-
-    Cached for read-only ids (a ``Graph``'s senders and receivers), so that a model's
-    every layer and step reuses its graph's bins.
-    """
-    key = (id(segment_ids), width)
-    hit = _BINS_CACHE.get(key)
-    if hit is not None and hit[0]() is segment_ids:
-        return hit[1]
-    bins = (segment_ids[:, None] * width + np.arange(width)).ravel()
-    if not segment_ids.flags.writeable and segment_ids.base is None:
-        if len(_BINS_CACHE) >= 64:
-            _BINS_CACHE.clear()
-        bins.flags.writeable = False
-        _BINS_CACHE[key] = (weakref.ref(segment_ids), bins)
-    return bins
-
-
 def fast_sum(data: np.ndarray) -> bool:
     """Does ``segment_sum`` of ``data`` take this module's path (``MIN_*ELEMENTS``)?"""
     small = MIN_FLOAT_SUM_ELEMENTS if data.dtype.kind == "f" else MIN_ELEMENTS
@@ -233,86 +184,6 @@ def segment_sum(data, segment_ids, num_segments, indptr=None) -> np.ndarray:
         return bincount_sum(data, segment_ids, num_segments)
     data, indptr, _ = _sorted(data, segment_ids, num_segments, indptr)
     return sum_sorted(data, indptr)
-
-
-#: Segments with at most this many entries are summed column by column (``small_degree_sum``).
-SMALL_DEGREE = 4
-#: ... and longer ones entry by entry, up to this length (else one ``np.bincount``).
-MAX_LONG_SEGMENT = 64
-#: One row gather of ``small_degree_sum`` costs about as much as ``np.bincount`` spends on
-#: this many numbers: it sums with the layout only when ``data.size`` pays for its gathers.
-ELEMENTS_PER_GATHER = 2048
-
-# (id(segment_ids), num_segments) -> (its weakref, its layout or None)
-_LAYOUT_CACHE: dict[tuple[int, int], tuple[weakref.ref, tuple | None]] = {}
-
-
-def small_degree_layout(segment_ids: np.ndarray, num_segments: int) -> tuple | None:
-    """A graph's segments as tables of their entries, built once per graph.
-
-    ``(classes, long, columns, gathers)``: ``classes = [(segs, [entries_1, ..., entries_D]), ...]``,
-    for each D <= ``SMALL_DEGREE`` the segments with D entries and, for j = 1..D, each
-    one's j-th entry (in the input's order); ``long``, the longer segments (a virtual
-    node's), longest first, and ``columns[j]``, the j-th entry of those that have one;
-    ``gathers``, how many row gathers a sum takes.
-    ``None`` (use ``bincount_sum``) for ids that may change (only a ``Graph``'s
-    read-only senders and receivers have their layout cached) and for a segment of
-    more than ``MAX_LONG_SEGMENT`` entries (a hub: one gather per entry would be slow).
-    """
-    if segment_ids.flags.writeable or segment_ids.base is not None:
-        return None
-    key = (id(segment_ids), num_segments)
-    hit = _LAYOUT_CACHE.get(key)
-    if hit is not None and hit[0]() is segment_ids:
-        return hit[1]
-    counts = np.bincount(segment_ids, minlength=num_segments)
-    layout = None if counts.max(initial=0) > MAX_LONG_SEGMENT else _layout(segment_ids, counts)
-    if len(_LAYOUT_CACHE) >= 64:
-        _LAYOUT_CACHE.clear()
-    _LAYOUT_CACHE[key] = (weakref.ref(segment_ids), layout)
-    return layout
-
-
-def _layout(segment_ids: np.ndarray, counts: np.ndarray) -> tuple:
-    order = np.argsort(segment_ids, kind="stable")  # each segment's entries in input order
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    classes = []
-    for D in range(1, SMALL_DEGREE + 1):
-        segs = np.flatnonzero(counts == D)
-        if segs.size:
-            table = order[starts[segs, None] + np.arange(D)]
-            classes.append((segs, [np.ascontiguousarray(table[:, j]) for j in range(D)]))
-    # The longer segments (a virtual node's), longest first: entry j of the first few.
-    long = np.flatnonzero(counts > SMALL_DEGREE)
-    long = long[np.argsort(-counts[long], kind="stable")]
-    columns = [
-        order[starts[long[counts[long] > j]] + j] for j in range(counts[long].max(initial=0))
-    ]
-    gathers = sum(len(entries) for _, entries in classes) + len(columns)
-    return classes, long, columns, gathers
-
-
-def small_degree_sum(data: np.ndarray, layout: tuple, num_segments: int) -> np.ndarray:
-    """``segment_sum`` by a ``small_degree_layout``: the same float64 numbers as ``bincount_sum``.
-
-    A segment of D entries is ``data[entry_1] + ... + data[entry_D]``, added in the
-    input's order as ``np.add.at`` adds them, for all segments of that D at once: D
-    row gathers instead of one pass of ``np.bincount`` over every number (2x faster
-    for the course's graphs, whose nodes have 1-4 neighbours).
-    """
-    classes, long, columns, _ = layout
-    out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
-    for segs, entries in classes:
-        acc = np.take(data, entries[0], axis=0)
-        for e in entries[1:]:
-            acc += np.take(data, e, axis=0)
-        out[segs] = acc
-    if long.size:  # the few long segments: entry j of the len(e) that have one
-        acc = np.take(data, columns[0], axis=0)
-        for e in columns[1:]:
-            acc[: len(e)] += np.take(data, e, axis=0)
-        out[long] = acc
-    return out
 
 
 def segment_max(data, segment_ids, num_segments, indptr=None) -> np.ndarray:

@@ -67,7 +67,7 @@ def segment_sum(
     data, segment_ids, num_segments, indptr = _check_segments(
         data, segment_ids, num_segments, indptr, count_bools=True
     )
-    if _kernels.fast_sum(data):  # fast path for all but the smallest inputs: same numbers
+    if _kernels.fast_sum(data):  # fast path for all but the smallest inputs: same float64 numbers
         return _kernels.segment_sum(data, segment_ids, num_segments, indptr)
     out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
     np.add.at(out, segment_ids, data)  # out[segment_ids[e]] += data[e], for every e

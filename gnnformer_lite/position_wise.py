@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_cache, check_upstream, get_param
-from ._kernels import feature_mean, word_sum
+from ._sums import feature_mean, word_sum
 from .gnn_layers import relu
 
 __all__ = ["feed_forward", "feed_forward_backward", "layer_norm", "layer_norm_backward"]
