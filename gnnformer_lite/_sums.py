@@ -1,8 +1,8 @@
 r"""Sums without sorting: segment sums for float data of any order, and per-word sums.
 
-Helpers of ``_kernels`` (and of LayerNorm in ``position_wise``); like ``_kernels``,
-nothing here is needed to follow the course, and each function gives the numbers
-of the textbook line it stands for.
+Helpers of ``_kernels`` (and of LayerNorm and the layers' bias gradients); like
+``_kernels``, nothing here is needed to follow the course, and each function gives
+the numbers of the textbook line it stands for.
 
 - ``bincount_sum``: ``np.add.at``'s segment sum as one ``np.bincount``, in float64.
 - ``small_degree_sum``: the same sum, bit for bit in float64, as one row gather per

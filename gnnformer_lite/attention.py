@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from ._checks import as_float_array, check_cache, check_upstream
+from ._checks import as_float_array, check_cache, check_upstream, no_nan_or_plus_inf
 from .graphs import Graph, check_graph
 from .message_passing import (
     propagate,
@@ -52,6 +52,7 @@ def scaled_dot_product_attention(
     mask: ArrayLike | None = None,
     *,
     cache: dict | None = None,
+    check_input: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Dense attention: every query i against every key j (optionally masked).
 
@@ -68,11 +69,14 @@ def scaled_dot_product_attention(
             gets output 0, never NaN.
         cache: if a dict, filled with what ``scaled_dot_product_attention_backward``
             needs (then the textbook lines below always run).
+        check_input: ``False`` skips the checks of ``q, k, v`` (not of ``mask``), for
+            callers that made them from arrays they checked (``multi_head_attention``
+            does: inputs are checked once, where they enter the package).
 
     Returns:
         ``(out, weights)``: ``out: (..., n, H, d_v)``, ``weights: (..., H, n, m)``.
     """
-    q, k, v, mask = _check_sdpa(q, k, v, mask)
+    q, k, v, mask = _check_sdpa(q, k, v, mask, check_input)
     big = math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS  # (..., n, H) x m
     if big and cache is None:
         return _kernels.dense_attention(q, k, v, mask)  # long sentences: same numbers, faster
@@ -80,7 +84,7 @@ def scaled_dot_product_attention(
     scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
     if mask is not None:
         scores = np.where(mask[..., None, :, :], scores, -np.inf)  # same mask for every head
-    weights = softmax(scores)  # softmax over the keys j
+    weights = _softmax(scores)  # softmax over the keys j
     if cache is not None:
         cache.update(q=q, k=k, v=v, weights=weights)  # heads first: (..., H, n, d)
     return (weights @ v).swapaxes(-3, -2), weights
@@ -121,7 +125,7 @@ def scaled_dot_product_attention_backward(
     G = np.moveaxis(check_upstream(d_out, shape, "scaled_dot_product_attention"), -2, -3)
     d_v = np.swapaxes(weights, -1, -2) @ G  # out = weights @ v
     d_weights = G @ np.swapaxes(v, -1, -2)
-    d_scores = softmax_backward(weights, d_weights) / math.sqrt(max(q.shape[-1], 1))
+    d_scores = _softmax_backward(weights, d_weights) / math.sqrt(max(q.shape[-1], 1))
     d_q = d_scores @ k  # scores = q k^T / sqrt(d)
     d_k = np.swapaxes(d_scores, -1, -2) @ q
     return tuple(np.moveaxis(x, -3, -2) for x in (d_q, d_k, d_v))
@@ -135,7 +139,11 @@ def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
 
     A slice that is all ``-inf`` (nothing to attend to) gives zeros, not NaN.
     """
-    scores = _check_scores(scores)
+    return _softmax(_check_scores(scores), axis)
+
+
+def _softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The body of ``softmax``, for callers in this module whose scores are checked."""
     m = scores.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
     m[~np.isfinite(m)] = 0  # (a row of only -inf: keep exp(-inf - 0) = 0)
     e = np.exp(scores - m)
@@ -161,6 +169,11 @@ def softmax_backward(weights: ArrayLike, d_weights: ArrayLike, axis: int = -1) -
     d_weights = as_float_array(d_weights, "d_weights")
     if d_weights.shape != weights.shape:
         raise ValueError(f"d_weights has shape {d_weights.shape} but weights has {weights.shape}")
+    return _softmax_backward(weights, d_weights, axis)
+
+
+def _softmax_backward(weights: np.ndarray, d_weights: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The body of ``softmax_backward``, for callers in this module."""
     return weights * (d_weights - (weights * d_weights).sum(axis=axis, keepdims=True))
 
 
@@ -184,12 +197,18 @@ def self_attention(
     """
     h, W_Q, W_K, W_V = _check_self_attention(h, W_Q, W_K, W_V)
     q, k, v = h @ W_Q, h @ W_K, h @ W_V
-    alpha = softmax(q @ k.T / math.sqrt(max(k.shape[1], 1)))  # alpha_ij: row i sums to 1
+    alpha = _softmax(q @ k.T / math.sqrt(max(k.shape[1], 1)))  # alpha_ij: row i sums to 1
     return alpha @ v, alpha
 
 
 def graph_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, graph: Graph, *, cache: dict | None = None
+    q: ArrayLike,
+    k: ArrayLike,
+    v: ArrayLike,
+    graph: Graph,
+    *,
+    cache: dict | None = None,
+    check_input: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Sparse attention along the edges of ``graph``: node i attends to its neighbours j.
 
@@ -207,18 +226,21 @@ def graph_attention(
         graph: a ``Graph`` on ``n`` nodes (self loops if a word should see itself).
         cache: if a dict, filled with what ``graph_attention_backward`` needs
             (then the textbook lines below always run).
+        check_input: ``False`` skips the checks, for callers that made ``q, k, v``
+            from arrays they checked, for this graph (as ``multi_head_attention``).
 
     Returns:
         ``(out, alpha)``: ``out: (n, H, d_v)`` (0 at a node with no incoming
         edge), ``alpha: (E, H)`` in the graph's edge order.
     """
-    q, k, v = _check_graph_attention(q, k, v, graph)
+    if check_input:
+        q, k, v = _check_graph_attention(q, k, v, graph)
     big = graph.num_edges * q.shape[1] >= _kernels.MIN_EDGE_HEADS
     if big and cache is None:  # big graphs: same numbers, faster
         return _kernels.graph_attention(q, k, v, graph.senders, graph.indptr)
     s, r, n = graph.senders, graph.receivers, graph.num_nodes
     scores = np.einsum("ehd,ehd->eh", q[r], k[s]) / math.sqrt(max(q.shape[-1], 1))  # gather, score
-    alpha = segment_softmax(scores, r, n, indptr=graph.indptr)  # softmax over each N(i)
+    alpha = segment_softmax(scores, r, n, graph.indptr, check_input=False)  # over each N(i)
     out = propagate(graph, alpha[:, :, None] * v[s])  # sum alpha_ij v_j into each receiver
     if cache is not None:
         cache.update(q=q, k=k, v=v, alpha=alpha, graph=graph)
@@ -312,13 +334,16 @@ def _check_qkv(q, k, v, min_ndim: int = 3):
         )
     if q.shape[:-3] != k.shape[:-3]:
         raise ValueError(f"q has batch shape {q.shape[:-3]} but k has {k.shape[:-3]}")
+    if q.dtype == k.dtype == v.dtype:
+        return q, k, v
     dtype = np.result_type(q, k, v)
-    return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
+    return q.astype(dtype), k.astype(dtype), v.astype(dtype)
 
 
-def _check_sdpa(q, k, v, mask):
+def _check_sdpa(q, k, v, mask, check_input: bool = True):
     __tracebackhide__ = True
-    q, k, v = _check_qkv(q, k, v)
+    if check_input:
+        q, k, v = _check_qkv(q, k, v)
     return q, k, v, (None if mask is None else _check_mask(mask, q.shape, k.shape))
 
 
@@ -344,7 +369,7 @@ def _check_mask(mask, q_shape: tuple, k_shape: tuple) -> np.ndarray:
 def _check_scores(scores) -> np.ndarray:
     __tracebackhide__ = True
     scores = as_float_array(scores, "scores", finite=False)
-    if not (scores < np.inf).all():  # one pass: False for NaN and for +inf
+    if not no_nan_or_plus_inf(scores):
         raise ValueError(f"scores contains NaN or +inf (shape {scores.shape})")
     return scores
 

@@ -35,6 +35,7 @@ from ._checks import (
     get_param,
 )
 from ._params import glorot
+from ._sums import word_sum
 from .graphs import Graph, check_graph
 from .message_passing import (
     propagate,
@@ -183,7 +184,7 @@ def gnn_layer_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]
     )
     d_messages = propagate_backward(graph, delta)  # each edge j -> i takes delta_i
     d_hV = segment_sum(d_messages, graph.senders, graph.num_nodes)  # A^T delta: sum at senders
-    d_params = {"U": h.T @ delta, "V": h.T @ d_hV, "b": delta.sum(axis=0)}
+    d_params = {"U": h.T @ delta, "V": h.T @ d_hV, "b": word_sum(delta)}  # b: sum over nodes
     return d_params, delta @ params["U"].T + d_hV @ params["V"].T
 
 
@@ -261,13 +262,13 @@ def gat_layer(
     Returns:
         ``h': (n, H*d_out)`` or ``(n, d_out)``; with ``return_attention``, ``(h', alpha)``.
     """
-    h, W, a_src, a_dst, b, concat = _check_gat_layer(params, h, graph, concat)
+    h, W, a_src, a_dst, b, concat = _check_gat_layer(params, h, graph, concat, negative_slope)
     (n, _), (H, d_out) = h.shape, a_src.shape
     z = (h @ W).reshape(n, H, d_out)
     s_src = np.einsum("nhd,hd->nh", z, a_src)  # a_src . z_j, one number per node and head
     s_dst = np.einsum("nhd,hd->nh", z, a_dst)  # a_dst . z_i
     e = leaky_relu(s_src[graph.senders] + s_dst[graph.receivers], negative_slope)  # (E, H)
-    alpha = segment_softmax(e, graph.receivers, n, indptr=graph.indptr)  # over each N(i)
+    alpha = segment_softmax(e, graph.receivers, n, graph.indptr, check_input=False)  # N(i)
     out = propagate(graph, alpha[:, :, None] * z[graph.senders])  # (n, H, d_out)
     out = out.reshape(n, H * d_out) if concat else out.mean(axis=1)
     if cache is not None:
@@ -319,7 +320,7 @@ def gat_layer_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]
     delta = _activation_backward(
         cache["activation"], pre, check_upstream(d_out, pre.shape, "gat_layer")
     )
-    d_b = delta.sum(axis=0)
+    d_b = word_sum(delta)  # the sum over the nodes
     if cache["concat"]:  # out = heads side by side
         d_heads = delta.reshape(n, H, d)
     else:  # out = the mean of the H heads
@@ -359,8 +360,13 @@ def _check_gnn_layer(params, h, graph):
     return h, U, V, b
 
 
-def _check_gat_layer(params, h, graph, concat):
+def _check_gat_layer(params, h, graph, concat, negative_slope=0.2):
     __tracebackhide__ = True
+    slope_ok = isinstance(negative_slope, int | float | np.integer | np.floating)
+    if isinstance(negative_slope, bool | np.bool_) or not slope_ok:
+        raise TypeError(f"negative_slope must be a number, got {negative_slope!r}")
+    if not np.isfinite(negative_slope):
+        raise ValueError(f"negative_slope must be finite, got {negative_slope!r}")
     params = check_params(params, "gat_layer")
     h = as_features(h)
     n, d_in = h.shape

@@ -21,7 +21,11 @@ gather ``h[graph.senders]`` is a sum over senders -- ``propagate`` on
 Each function's body is its equation, written with ``np.add.at`` /
 ``np.maximum.at`` (``out[ids[e]] += data[e]`` for every e). For big inputs one
 visible size test at the top hands the same computation to ``_kernels``, which
-gives the same numbers faster; nothing in the notebooks is big enough to take it.
+gives the same numbers faster (float sums from 64 numbers on; the rest on batches
+and long sentences: the running sentence and the karate club stay on the lines here).
+Inputs are checked once, where they enter: ``segment_sum`` and ``segment_max``
+check theirs and run their equation in ``_segment_sum`` / ``_segment_max``, which
+``propagate`` and ``segment_softmax`` call directly on what they have checked.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from ._checks import as_count, as_float_array, as_index_array, check_range
+from ._checks import as_count, as_float_array, as_index_array, check_range, no_nan_or_plus_inf
 from .graphs import Graph, check_graph
 
 __all__ = [
@@ -67,6 +71,11 @@ def segment_sum(
     data, segment_ids, num_segments, indptr = _check_segments(
         data, segment_ids, num_segments, indptr, count_bools=True
     )
+    return _segment_sum(data, segment_ids, num_segments, indptr)
+
+
+def _segment_sum(data, segment_ids, num_segments, indptr):
+    """The body of ``segment_sum``, for callers in this module whose inputs are checked."""
     if _kernels.fast_sum(data):  # fast path for all but the smallest inputs: same float64 numbers
         return _kernels.segment_sum(data, segment_ids, num_segments, indptr)
     out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
@@ -87,6 +96,11 @@ def segment_max(
     data, segment_ids, num_segments, indptr = _check_segments(
         data, segment_ids, num_segments, indptr
     )
+    return _segment_max(data, segment_ids, num_segments, indptr)
+
+
+def _segment_max(data, segment_ids, num_segments, indptr):
+    """The body of ``segment_max``, for callers in this module whose inputs are checked."""
     if _kernels.fast_max(data, indptr):  # fast path for all but small inputs: same numbers
         return _kernels.segment_max(data, segment_ids, num_segments, indptr)
     out = np.full((num_segments, *data.shape[1:]), _lowest(data.dtype), dtype=data.dtype)
@@ -113,7 +127,12 @@ def segment_mean(
 
 
 def segment_softmax(
-    logits: ArrayLike, segment_ids: ArrayLike, num_segments: int, indptr: ArrayLike | None = None
+    logits: ArrayLike,
+    segment_ids: ArrayLike,
+    num_segments: int,
+    indptr: ArrayLike | None = None,
+    *,
+    check_input: bool = True,
 ) -> np.ndarray:
     r"""Softmax over the entries of each segment (over each receiver's incoming edges).
 
@@ -129,20 +148,25 @@ def segment_softmax(
         num_segments: number of segments (nodes).
         indptr: optional CSR offsets of sorted ``segment_ids``, as PyG's
             ``softmax(src, index, ptr)``; e.g. ``graph.indptr``.
+        check_input: ``False`` skips the checks, for callers whose logits they computed
+            from checked arrays and whose ids and offsets are a ``Graph``'s
+            (``graph_attention`` and ``gat_layer`` do: inputs are checked once, where
+            they enter the package).
 
     Returns:
         ``alpha``, same shape and dtype as ``logits``, summing to 1 over every
         segment that has at least one finite logit (an all-masked segment gives 0).
     """
-    logits, segment_ids, num_segments, indptr = _check_logits(
-        logits, segment_ids, num_segments, indptr
-    )
+    if check_input:
+        logits, segment_ids, num_segments, indptr = _check_logits(
+            logits, segment_ids, num_segments, indptr
+        )
     if logits.size >= _kernels.MIN_ELEMENTS:  # fast path for big inputs: same numbers
         return _kernels.segment_softmax(logits, segment_ids, num_segments, indptr)
-    m = segment_max(logits, segment_ids, num_segments, indptr)  # 1. the max of each segment
+    m = _segment_max(logits, segment_ids, num_segments, indptr)  # 1. the max of each segment
     m[~np.isfinite(m)] = 0  # (a segment of only -inf: keep exp(-inf - 0) = 0)
     e = np.exp(logits - m[segment_ids])  # 2. subtract it and exponentiate
-    total = segment_sum(e, segment_ids, num_segments, indptr)  # 3. sum each segment
+    total = _segment_sum(e, segment_ids, num_segments, indptr)  # 3. sum each segment
     total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
     return e / total[segment_ids]  # and divide
 
@@ -175,7 +199,7 @@ def segment_softmax_backward(
     alpha, segment_ids, num_segments, _ = _check_segments(
         alpha, segment_ids, num_segments, None, "alpha"
     )
-    total = segment_sum(alpha * d_alpha, segment_ids, num_segments)  # sum over each segment
+    total = _segment_sum(alpha * d_alpha, segment_ids, num_segments, None)  # sum each segment
     return alpha * (d_alpha - total[segment_ids])
 
 
@@ -192,7 +216,7 @@ def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
         ``(num_nodes, ...)``; 0 at a node without incoming edges.
     """
     messages = _check_messages(graph, messages)
-    return segment_sum(messages, graph.receivers, graph.num_nodes, indptr=graph.indptr)
+    return _segment_sum(messages, graph.receivers, graph.num_nodes, graph.indptr)  # the graph's ids
 
 
 def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:
@@ -334,7 +358,7 @@ def _check_logits(logits, segment_ids, num_segments, indptr):
     logits = as_float_array(logits, "logits", finite=False)
     if logits.ndim not in (1, 2):
         raise ValueError(f"logits must be (E,) or (E, H), got shape {logits.shape}")
-    if not (logits < np.inf).all():  # one pass: False for NaN and for +inf
+    if not no_nan_or_plus_inf(logits):
         raise ValueError(f"logits contains NaN or +inf (shape {logits.shape})")
     return _check_segments(logits, segment_ids, num_segments, indptr, "logits")
 
@@ -342,7 +366,8 @@ def _check_logits(logits, segment_ids, num_segments, indptr):
 def _check_messages(graph, messages) -> np.ndarray:
     __tracebackhide__ = True
     check_graph(graph)
-    return _one_row_per(messages, "messages", graph.num_edges, "edge")
+    messages = _one_row_per(messages, "messages", graph.num_edges, "edge")
+    return messages.astype(np.int64) if messages.dtype == bool else messages  # sums count Trues
 
 
 def _one_row_per(x, name: str, rows: int, what: str) -> np.ndarray:

@@ -118,9 +118,9 @@ def multi_head_attention(
     k = (h @ p["W_K"] + p["b_K"]).reshape(split)
     v = (h @ p["W_V"] + p["b_V"]).reshape(split)
     if graph is None:  # N(i) = S: every word (that the mask allows)
-        heads, weights = scaled_dot_product_attention(q, k, v, mask, cache=cache)
+        heads, weights = scaled_dot_product_attention(q, k, v, mask, cache=cache, check_input=False)
     else:  # N(i) from the graph's edges
-        heads, weights = graph_attention(q, k, v, graph, cache=cache)
+        heads, weights = graph_attention(q, k, v, graph, cache=cache, check_input=False)
     heads = heads.reshape(h.shape)  # concatenate the heads ...
     if cache is not None:
         cache.update(params=params, graph=graph, h=h, heads=heads, num_heads=H)

@@ -355,6 +355,27 @@ def test_softmax_backward():
         np.testing.assert_allclose(d_scores.sum(axis=axis), 0, atol=1e-12)  # shift invariance
 
 
+def test_check_input_false_gives_the_same_numbers_and_still_checks_the_mask():
+    """Callers that made q, k, v themselves skip their checks; the numbers do not change."""
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.normal(size=(5, 2, 4)) for _ in range(3))
+    mask = rng.random((5, 5)) < 0.6
+    for args in ((q, k, v), (q, k, v, mask)):
+        checked = gl.scaled_dot_product_attention(*args)
+        unchecked = gl.scaled_dot_product_attention(*args, check_input=False)
+        for a, b in zip(checked, unchecked, strict=True):
+            np.testing.assert_array_equal(a, b)
+    g = gl.window_graph(5, 1)
+    for a, b in zip(
+        gl.graph_attention(q, k, v, g),
+        gl.graph_attention(q, k, v, g, check_input=False),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"mask has shape \(4, 4\), which does not broadcast"):
+        gl.scaled_dot_product_attention(q, k, v, np.ones((4, 4), bool), check_input=False)
+
+
 # --- bad input: a ValueError / TypeError naming the argument and the shapes ---------------
 
 Q = np.random.default_rng(0).normal(size=(4, 2, 3))

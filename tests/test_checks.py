@@ -15,6 +15,7 @@ import pytest
 from gnnformer_lite import _checks
 from gnnformer_lite._checks import (
     UNSET,
+    all_finite,
     as_count,
     as_features,
     as_flag,
@@ -139,6 +140,33 @@ def test_float_array_checks_ndim_finiteness_and_kind():
         as_float_array(["a"], "x")
     with pytest.raises(TypeError, match="got dtype object; it looks like a params dict"):
         as_float_array({"W": np.ones(2)}, "x")
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.zeros(0),
+        np.arange(12.0).reshape(3, 4),
+        np.arange(12.0).reshape(3, 4).T,  # not contiguous
+        np.array([1.0, np.nan]),
+        np.array([[1.0, -np.inf]], dtype=np.float32),
+        np.array([1e200, 1.0]),  # finite, but its square overflows float64
+        np.array([3e30, -1.0], dtype=np.float32),  # ... and float32
+        np.array([np.inf, -np.inf]),
+        np.array([1.0, np.nan], dtype=np.float16),
+        np.array([65504.0], dtype=np.float16),
+    ],
+)
+def test_all_finite_agrees_with_isfinite_and_warns_of_nothing(x, strict):
+    assert all_finite(x) == bool(np.isfinite(x).all())
+
+
+def test_get_param_refuses_nan_in_a_param_of_the_right_shape_and_dtype():
+    W = np.ones((3, 2))
+    assert get_param({"W": W}, "W", (3, 2), np.float64, "") is W  # nothing to cast: no copy
+    W[1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^W contains NaN/inf \(shape \(3, 2\)\)$"):
+        get_param({"W": W}, "W", (3, 2), np.float64, "")
 
 
 def test_features_are_two_d_or_a_padded_batch():

@@ -552,6 +552,19 @@ BAD = [
         TypeError,
         r"np.random.Generator.*got module",
     ),
+    # --- the LeakyReLU slope: a NaN slope would make every score NaN
+    (
+        "gat_slope_not_a_number",
+        lambda: gl.gat_layer(GAT, H4, G4, negative_slope="0.2"),
+        TypeError,
+        r"^negative_slope must be a number, got '0\.2'$",
+    ),
+    (
+        "gat_slope_nan",
+        lambda: gl.gat_layer(GAT, H4, G4, negative_slope=float("nan")),
+        ValueError,
+        r"^negative_slope must be finite, got nan$",
+    ),
 ]
 
 

@@ -79,6 +79,18 @@ def test_segment_max_is_not_clipped_at_zero():
     np.testing.assert_array_equal(out, [-1.0, -2.0])
 
 
+def test_segment_softmax_check_input_false_and_propagate_of_bools():
+    g = gl.window_graph(6, 2)
+    logits = np.random.default_rng(0).normal(size=(g.num_edges, 2))
+    np.testing.assert_array_equal(
+        gl.segment_softmax(logits, g.receivers, 6, g.indptr),
+        gl.segment_softmax(logits, g.receivers, 6, g.indptr, check_input=False),
+    )
+    # propagate runs segment_sum's body without its checks: bools are still counted
+    counts = gl.propagate(g, np.ones(g.num_edges, dtype=bool))
+    assert counts.dtype == np.int64 and counts.tolist() == np.diff(g.indptr).tolist()
+
+
 def test_integer_and_bool_data():
     ids = [1, 0, 1, 1]
     ints = np.array([1, 2, 3, 4])
