@@ -170,8 +170,9 @@ def get_param(params: dict, key: str, shape: tuple | None, dtype, context: str) 
     """Fetch ``params[key]``, check its shape (None: only 2-D), cast it to the compute dtype."""
     __tracebackhide__ = True
     arr = params.get(key)
-    if type(arr) is np.ndarray and arr.dtype == dtype and arr.shape == shape and all_finite(arr):
-        return arr  # what init_* made: the checks below would all pass
+    if type(arr) is np.ndarray and arr.dtype == dtype and arr.shape == shape:
+        if math.isfinite(np.vdot(arr, arr)):  # what init_* made: all below would pass
+            return arr  # (as all_finite; not finite or overflowing: the checks below decide)
     if key not in params:
         raise ValueError(
             f"params is missing key {key!r} (has {sorted(params)}); did you pass the "

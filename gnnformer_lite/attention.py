@@ -80,8 +80,9 @@ def scaled_dot_product_attention(
     big = math.prod(q.shape[:-1]) * k.shape[-3] >= _kernels.MIN_ATTENTION_WEIGHTS  # (..., n, H) x m
     if big and cache is None:
         return _kernels.dense_attention(q, k, v, mask)  # long sentences: same numbers, faster
-    q, k, v = (x.swapaxes(-3, -2) for x in (q, k, v))  # heads first: (..., H, n, d)
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
+    # heads first: (..., H, n, d)
+    q, k, v = q.swapaxes(-3, -2), k.swapaxes(-3, -2), v.swapaxes(-3, -2)
+    scores = q @ k.swapaxes(-1, -2) / math.sqrt(max(q.shape[-1], 1))  # q_i . k_j / sqrt(d)
     if mask is not None:
         scores = np.where(mask[..., None, :, :], scores, -np.inf)  # same mask for every head
     weights = _softmax(scores)  # softmax over the keys j
@@ -144,12 +145,11 @@ def softmax(scores: ArrayLike, axis: int = -1) -> np.ndarray:
 
 def _softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     """The body of ``softmax``, for callers in this module whose scores are checked."""
-    m = scores.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: also for 0 keys
-    m[~np.isfinite(m)] = 0  # (a row of only -inf: keep exp(-inf - 0) = 0)
+    lowest = np.finfo(scores.dtype).min  # (a row of only -inf, or of no keys, gets a finite m:
+    m = scores.max(axis=axis, keepdims=True, initial=lowest)  # exp(-inf - m) = 0, never NaN)
     e = np.exp(scores - m)
-    total = e.sum(axis=axis, keepdims=True)
-    total[total == 0] = 1  # (nothing to attend to: weights 0, not 0/0)
-    return e / total
+    total = e.sum(axis=axis, keepdims=True)  # >= 1 wherever a key is finite: exp(max - m) = 1
+    return e / np.maximum(total, 1)  # (nothing to attend to: total 0, weights 0, not 0/0)
 
 
 def softmax_backward(weights: ArrayLike, d_weights: ArrayLike, axis: int = -1) -> np.ndarray:

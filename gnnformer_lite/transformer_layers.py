@@ -385,9 +385,8 @@ def _check_multi_head_attention(params, h, graph, num_heads, mask=None):
         if mask is not None:
             raise ValueError("mask is for the dense path (graph=None); a graph is its own mask")
     ctx = f"h has d_model={d}"
-    p = {f"W_{x}": get_param(params, f"W_{x}", (d, d), h.dtype, ctx) for x in "QKVO"}
-    for x in "QKVO":
-        b = f"b_{x}"
+    p = {key: get_param(params, key, (d, d), h.dtype, ctx) for key in ("W_Q", "W_K", "W_V", "W_O")}
+    for b in ("b_Q", "b_K", "b_V", "b_O"):
         p[b] = get_param(params, b, (d,), h.dtype, ctx) if b in params else np.zeros(d, h.dtype)
     return h, p, int(H)
 
