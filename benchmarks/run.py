@@ -31,7 +31,9 @@ if __name__ == "__main__":
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import datetime  # noqa: E402
+import pickle  # noqa: E402
 import shlex  # noqa: E402
+import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -59,6 +61,12 @@ from benchmarks.report import print_summary, write_results  # noqa: E402
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 NO_TORCH_ENV = "GNNFORMER_BENCH_NO_TORCH"
 CASES = cases.CASES
+# Cases that change the whole process run in a child process of their own: the training
+# steps turn on gl.keep_freed_memory() (glibc's malloc settings, as gl.train does), which
+# also changes the big cases' times, torch's and ours, and a fresh process keeps the big
+# cases' heap away from the small steps.
+ISOLATED = ("training",)
+CHILD_RESULTS = ("rows", "course", "measurements", "failures", "mismatched")  # Context fields
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -76,6 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "all but notebooks)",
     )
     p.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 2)")
+    p.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)  # see ISOLATED
     p.add_argument(
         "--out",
         type=Path,
@@ -112,16 +121,17 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> i
 def make_context(args, backends, machine: dict, log) -> Context:
     mode = "quick" if args.quick else "full"
     reps = args.reps or (2 if args.quick else 5)
-    log(f"gnnformer_lite benchmarks ({mode}), {machine['date']}")
-    log(f"  CPU {machine['cpu']}, {machine['usable_cpus']} usable CPUs, {THREADS} threads")
-    log(f"  NumPy {machine['numpy']}; BLAS {blas_summary(machine['blas'])}")
-    log(f"  torch {backends.torch_status}; torch_geometric {backends.pyg_status}")
+    if args.child is None:
+        log(f"gnnformer_lite benchmarks ({mode}), {machine['date']}")
+        log(f"  CPU {machine['cpu']}, {machine['usable_cpus']} usable CPUs, {THREADS} threads")
+        log(f"  NumPy {machine['numpy']}; BLAS {blas_summary(machine['blas'])}")
+        log(f"  torch {backends.torch_status}; torch_geometric {backends.pyg_status}")
     return Context(
         sizes=LIMIT_SIZES[mode] | cases.sizes(args.quick),
         reps=reps,
         min_seconds=0.005 if args.quick else 0.05,
         backends=backends,
-        limits=measure_limits(LIMIT_SIZES[mode], reps, log),
+        limits={} if args.child else measure_limits(LIMIT_SIZES[mode], reps, log),
         pause_seconds=0.05 if args.quick else 0.5,
         retries=0 if args.quick else 2,
         log=log,
@@ -137,11 +147,17 @@ def run(args: argparse.Namespace, argv: list[str], backends, log) -> int:
     ctx = make_context(args, backends, machine | {"date": date}, log)
     for name in args.cases:
         try:
-            CASES[name].run(ctx)
+            if name in ISOLATED and args.child is None:
+                run_in_child(name, args, ctx)
+            else:
+                CASES[name].run(ctx)
         except Exception as err:  # e.g. a kernel being rewritten: report it, run the rest
             log(traceback.format_exc())
             ctx.fail(f"case {name} stopped: {type(err).__name__}: {err}")
         ctx.pause()
+    if args.child is not None:  # hand the results to the parent process
+        args.child.write_bytes(pickle.dumps({key: getattr(ctx, key) for key in CHILD_RESULTS}))
+        return 0
     elapsed = time.perf_counter() - started
 
     out = args.out or (Path(tempfile.mkdtemp(prefix="gl-bench-")) if args.quick else DEFAULT_OUT)
@@ -176,6 +192,22 @@ def run(args: argparse.Namespace, argv: list[str], backends, log) -> int:
             log(f"***   {f}")
         return 1
     return 0
+
+
+def run_in_child(name: str, args: argparse.Namespace, ctx: Context) -> None:
+    """Run case ``name`` in a fresh Python process (``ISOLATED``); add its results to ctx."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.pickle"
+        argv = [sys.executable, str(Path(__file__).resolve()), "--cases", name]
+        argv += ["--child", str(results)] + ["--quick"] * args.quick
+        argv += ["--reps", str(ctx.reps)] + ["--no-torch"] * (ctx.torch is None)
+        subprocess.run(argv, check=True)
+        child = pickle.loads(results.read_bytes())
+    for key in CHILD_RESULTS:
+        if isinstance(getattr(ctx, key), set):
+            getattr(ctx, key).update(child[key])
+        else:
+            getattr(ctx, key).extend(child[key])
 
 
 def command_line(argv: list[str]) -> str:

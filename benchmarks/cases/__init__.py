@@ -8,17 +8,17 @@ To add a case: write ``benchmarks/cases/<name>.py`` and add one line below.
 
 from benchmarks.cases import course, dense, layers, notebooks, propagate, softmax, training, window
 
-# The small cases first, in a fresh process: after the 1M-edge cases the heap is large
-# and both libraries' small calls and training steps ran 30-50 % slower (the Graph
-# Transformer's NumPy step 9.3 ms there, 6.0-6.5 ms in a fresh process).
+# The course's sizes first, in a fresh process: after the 1M-edge cases the heap is large
+# and the small calls ran up to 1.7x slower. (The training steps run in a child process of
+# their own: run.ISOLATED.)
 CASES = {
     "course": course,
-    "training": training,
     "propagate": propagate,
     "softmax": softmax,
     "dense": dense,
     "window": window,
     "layers": layers,
+    "training": training,
     "notebooks": notebooks,
 }
 
