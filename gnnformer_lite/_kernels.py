@@ -21,6 +21,8 @@ What is here, and the trick each one uses:
 
 - ``segment_sum`` of float data: no sort at all, the sums of ``_sums`` (one row
   gather per neighbour slot on graphs of small degree, else one ``np.bincount``).
+- ``neighbour_layout``: the same row gathers, reading the nodes' rows ``x[senders]``
+  without the gathered copy (``neighbour_sum``, a GNN layer's aggregation).
 - ``segment_max``, and sums too big for those: sort the entries by segment once, then
   reduce consecutive runs. Narrow rows go through ``np.add.reduceat``; wide rows
   by *degree bucket*: the m segments of equal length D are one ``(m, D, ...)``
@@ -44,7 +46,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._sums import ELEMENTS_PER_GATHER, bincount_sum, small_degree_layout, small_degree_sum
+from ._sums import (
+    ELEMENTS_PER_GATHER,
+    bincount_sum,
+    gathered_layout,
+    small_degree_layout,
+    small_degree_sum,
+)
 
 # --------------------------------------------------------------------------- thresholds
 # Measured on a 2-core AMD EPYC (tests/test_kernels.py checks both sides give the same numbers):
@@ -176,14 +184,39 @@ def fast_max(data: np.ndarray, indptr) -> bool:
 
 def segment_sum(data, segment_ids, num_segments, indptr=None) -> np.ndarray:
     """``message_passing.segment_sum`` for big inputs."""
-    if data.dtype == np.float64 and data.size <= MAX_BINCOUNT_ELEMENTS:
-        layout = small_degree_layout(segment_ids, num_segments)
-        if layout is not None and data.size >= ELEMENTS_PER_GATHER * layout[3]:
-            return small_degree_sum(data, layout, num_segments)
+    layout = _paying_layout(data.dtype, data.size, segment_ids, num_segments)
+    if layout is not None:
+        return small_degree_sum(data, layout, num_segments)
     if data.dtype.kind == "f" and data.size <= MAX_BINCOUNT_ELEMENTS:
         return bincount_sum(data, segment_ids, num_segments)
     data, indptr, _ = _sorted(data, segment_ids, num_segments, indptr)
     return sum_sorted(data, indptr)
+
+
+def _paying_layout(dtype, size: int, segment_ids, num_segments: int) -> tuple | None:
+    """The ``small_degree_layout`` of a float64 sum of ``size`` numbers (if it pays its gathers)."""
+    if dtype != np.float64 or size > MAX_BINCOUNT_ELEMENTS:
+        return None
+    layout = small_degree_layout(segment_ids, num_segments)
+    return layout if layout is not None and size >= ELEMENTS_PER_GATHER * layout[3] else None
+
+
+def neighbour_layout(x: np.ndarray, graph, reverse: bool) -> tuple | None:
+    """The layout with which ``message_passing.neighbour_sum`` sums ``x``'s rows directly.
+
+    ``None`` unless the textbook lines would sum the gathered ``(E, ...)`` rows by
+    ``small_degree_sum`` (float64, a graph of small degree, a sum that pays for its
+    gathers): then the sum of ``x``'s rows by this layout gives the same numbers.
+    """
+    ids, rows = (graph.senders, graph.receivers) if reverse else (graph.receivers, graph.senders)
+    size = graph.num_edges * (x.size // x.shape[0] if x.shape[0] else 0)
+    layout = _paying_layout(x.dtype, size, ids, graph.num_nodes)
+    return None if layout is None else gathered_layout(layout, ids, rows)
+
+
+def neighbour_sum(x: np.ndarray, layout: tuple, num_nodes: int) -> np.ndarray:
+    """``message_passing.neighbour_sum`` by its ``neighbour_layout``."""
+    return small_degree_sum(x, layout, num_nodes)
 
 
 def segment_max(data, segment_ids, num_segments, indptr=None) -> np.ndarray:

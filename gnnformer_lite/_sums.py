@@ -8,6 +8,8 @@ the numbers of the textbook line it stands for.
 - ``small_degree_sum``: the same sum, bit for bit in float64, as one row gather per
   neighbour slot, for graphs whose nodes have a few neighbours (the course's chains,
   trees and virtual nodes); its layout is built once per ``Graph``.
+- ``gathered_layout``: that layout reading a node's rows directly (``neighbour_sum``:
+  a gather and a sum without the gathered ``(E, d)`` copy in between).
 - ``feature_mean`` / ``word_sum``: a mean over a word's few features and a sum over
   the words, as BLAS matrix-vector products.
 """
@@ -126,6 +128,33 @@ def _layout(segment_ids: np.ndarray, counts: np.ndarray) -> tuple:
     ]
     gathers = sum(len(entries) for _, entries in classes) + len(columns)
     return classes, long, columns, gathers
+
+
+_GATHERED_CACHE: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, tuple]] = {}
+
+
+def gathered_layout(layout: tuple, ids: np.ndarray, rows: np.ndarray) -> tuple:
+    """``layout`` (of ``ids``) with every entry e replaced by ``rows[e]``, built once per graph.
+
+    ``small_degree_sum(x, gathered_layout(...))`` is ``small_degree_sum(x[rows], layout)``
+    without the gathered copy ``x[rows]``: ``neighbour_sum`` of a graph of small degree
+    reads its nodes' rows directly (``rows``: the senders; reversed, the receivers).
+    """
+    key = (id(ids), id(rows))
+    hit = _GATHERED_CACHE.get(key)
+    if hit is not None and hit[0]() is ids and hit[1]() is rows:
+        return hit[2]
+    classes, long, columns, gathers = layout
+    gathered = (
+        [(segs, [rows[e] for e in entries]) for segs, entries in classes],
+        long,
+        [rows[e] for e in columns],
+        gathers,
+    )
+    if len(_GATHERED_CACHE) >= 64:
+        _GATHERED_CACHE.clear()
+    _GATHERED_CACHE[key] = (weakref.ref(ids), weakref.ref(rows), gathered)
+    return gathered
 
 
 def small_degree_sum(data: np.ndarray, layout: tuple, num_segments: int) -> np.ndarray:

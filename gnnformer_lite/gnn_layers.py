@@ -13,7 +13,7 @@ loops (graphs carry them), and never modify their inputs.
 then ``d_params, d_h = <layer>_backward(cache, d_out)`` with ``d_out`` the gradient
 of the loss with respect to the output; ``d_params`` has the array keys of
 ``params``. On a graph the backward is message passing on the reversed graph
-(see ``propagate_backward``).
+(see ``propagate_backward``; ``neighbour_sum(graph, x, reverse=True)``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ._params import glorot
 from ._sums import word_sum
 from .graphs import Graph, check_graph
 from .message_passing import (
+    neighbour_sum,
     propagate,
     propagate_backward,
     segment_softmax,
@@ -149,8 +150,7 @@ def gnn_layer(
         ``h': (n, d_out)``.
     """
     h, U, V, b = _check_gnn_layer(params, h, graph)
-    messages = (h @ V)[graph.senders]  # gather: one message h_j V per edge j -> i
-    pre = h @ U + propagate(graph, messages) + b
+    pre = h @ U + neighbour_sum(graph, h @ V) + b  # neighbour_sum: propagate((h V)[senders])
     if cache is not None:
         cache.update(params=params, graph=graph, h=h, pre=pre, activation=activation)
     return _activate(pre, activation)
@@ -182,8 +182,9 @@ def gnn_layer_backward(cache: dict, d_out: ArrayLike) -> tuple[dict, np.ndarray]
     delta = _activation_backward(
         cache["activation"], pre, check_upstream(d_out, pre.shape, "gnn_layer")
     )
-    d_messages = propagate_backward(graph, delta)  # each edge j -> i takes delta_i
-    d_hV = segment_sum(d_messages, graph.senders, graph.num_nodes)  # A^T delta: sum at senders
+    # A^T delta: each edge j -> i takes delta_i (propagate_backward), each sender j sums
+    # what its edges took (segment_sum over the senders): the reversed graph's neighbour sum
+    d_hV = neighbour_sum(graph, delta, reverse=True)
     d_params = {"U": h.T @ delta, "V": h.T @ d_hV, "b": word_sum(delta)}  # b: sum over nodes
     return d_params, delta @ params["U"].T + d_hV @ params["V"].T
 

@@ -40,6 +40,7 @@ from .graphs import Graph, check_graph
 __all__ = [
     "hop_distance",
     "influence",
+    "neighbour_sum",
     "propagate",
     "propagate_backward",
     "segment_max",
@@ -217,6 +218,39 @@ def propagate(graph: Graph, messages: ArrayLike) -> np.ndarray:
     """
     messages = _check_messages(graph, messages)
     return _segment_sum(messages, graph.receivers, graph.num_nodes, graph.indptr)  # the graph's ids
+
+
+def neighbour_sum(graph: Graph, x: ArrayLike, *, reverse: bool = False) -> np.ndarray:
+    r"""Sum each node's neighbours' rows: gather and ``propagate`` in one call, :math:`A x`.
+
+    .. math:: \text{out}_i = \sum_{j \in \mathcal{N}(i)} x_j \qquad
+        \Big(\texttt{reverse}:\ \text{out}_j = \sum_{i\,:\,j \in \mathcal{N}(i)} x_i,
+        \ \text{i.e. } A^\top x\Big)
+
+    The aggregation of a GNN layer, ``propagate(graph, x[graph.senders])``; with
+    ``reverse=True`` the same on the reversed graph, ``segment_sum(x[graph.receivers],
+    graph.senders, n)``: the backward of the gather ``x[graph.senders]`` after
+    ``propagate_backward``. (Float64 sums over a graph of small degree -- the course's
+    chains, trees and virtual nodes -- read ``x``'s rows directly, without the
+    ``(E, d)`` gathered copy: the same numbers.)
+
+    Args:
+        graph: a ``Graph`` on ``n`` nodes.
+        x: ``(n, ...)`` one row per node.
+        reverse: sum over the nodes each node sends to instead (the reversed graph).
+
+    Returns:
+        ``(n, ...)``; 0 at a node without neighbours.
+    """
+    check_graph(graph)
+    x = _one_row_per(x, "x", graph.num_nodes, "node")
+    x = x.astype(np.int64) if x.dtype == bool else x  # (sums count the Trues)
+    n, layout = graph.num_nodes, _kernels.neighbour_layout(x, graph, reverse)
+    if layout is not None:  # fast path: x's rows summed directly, the same numbers
+        return _kernels.neighbour_sum(x, layout, n)
+    if reverse:  # each edge j -> i carries x_i back to j: a sum at the senders
+        return _segment_sum(x[graph.receivers], graph.senders, n, None)
+    return _segment_sum(x[graph.senders], graph.receivers, n, graph.indptr)  # propagate(x[s])
 
 
 def propagate_backward(graph: Graph, d_out: ArrayLike) -> np.ndarray:

@@ -79,6 +79,44 @@ def test_segment_max_is_not_clipped_at_zero():
     np.testing.assert_array_equal(out, [-1.0, -2.0])
 
 
+def star(m: int) -> gl.Graph:
+    """Node 0 and m - 1 leaves, edges both ways: a hub, as a virtual node."""
+    leaves = np.arange(1, m)
+    return gl.Graph(np.r_[leaves, np.zeros_like(leaves)], np.r_[np.zeros_like(leaves), leaves], m)
+
+
+def neighbour_graphs() -> list:
+    """Small graphs (textbook lines), and batches of chains and stars (the fast path)."""
+    rng = np.random.default_rng(4)
+    chains = gl.batch_graphs([gl.path_graph(int(m)) for m in rng.integers(2, 12, 120)])[0]
+    stars = gl.batch_graphs([star(int(m)) for m in rng.integers(2, 30, 40)])[0]
+    return [G4, gl.window_graph(7, 2), chains, stars]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, bool])
+@pytest.mark.parametrize("width", [(), (3,), (32,)])
+def test_neighbour_sum_is_propagate_of_the_gathered_rows(dtype, width):
+    """The same numbers, to the bit, with and without its fast path; reversed: A^T x."""
+    for g in neighbour_graphs():
+        x = np.random.default_rng(0).normal(size=(g.num_nodes, *width)) * 3
+        x = x > 0 if dtype is bool else x.astype(dtype)
+        expected = gl.propagate(g, x[g.senders])
+        reversed_ = gl.segment_sum(x[g.receivers], g.senders, g.num_nodes)
+        np.testing.assert_array_equal(call_without_mutation(gl.neighbour_sum, g, x), expected)
+        np.testing.assert_array_equal(gl.neighbour_sum(g, x, reverse=True), reversed_)
+        assert gl.neighbour_sum(g, x).dtype == expected.dtype
+
+
+def test_neighbour_sum_takes_its_fast_path_on_a_batch_of_chains():
+    from gnnformer_lite import _kernels
+
+    g = neighbour_graphs()[2]
+    x = np.ones((g.num_nodes, 32))
+    for reverse in (False, True):
+        assert _kernels.neighbour_layout(x, g, reverse) is not None, "a float64 batch of chains"
+    assert _kernels.neighbour_layout(x.astype(np.float32), g, False) is None, "float64 only"
+
+
 def test_segment_softmax_check_input_false_and_propagate_of_bools():
     g = gl.window_graph(6, 2)
     logits = np.random.default_rng(0).normal(size=(g.num_edges, 2))
@@ -377,6 +415,18 @@ def test_message_passing_on_tiny_inputs(n, strict):
 G4 = gl.path_graph(4)  # 6 edges
 
 BAD = [
+    (
+        "neighbour_sum_rows",
+        lambda: gl.neighbour_sum(G4, np.ones((6, 2))),
+        ValueError,
+        r"x has shape \(6, 2\) but the graph has 4 nodes; x needs one row per node",
+    ),
+    (
+        "neighbour_sum_not_graph",
+        lambda: gl.neighbour_sum(np.ones((4, 2)), G4),
+        TypeError,
+        r"graph must be a gnnformer_lite.Graph, got ndarray",
+    ),
     (
         "propagate_not_graph",
         lambda: gl.propagate((G4.senders, G4.receivers), np.ones((6, 2))),
