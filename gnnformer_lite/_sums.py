@@ -167,14 +167,14 @@ def small_degree_sum(data: np.ndarray, layout: tuple, num_segments: int) -> np.n
     """
     classes, long, columns, _ = layout
     out = np.zeros((num_segments, *data.shape[1:]), dtype=data.dtype)
-    for segs, entries in classes:
-        acc = np.take(data, entries[0], axis=0)
+    for segs, entries in classes:  # (data.take: np.take without its Python wrapper)
+        acc = data.take(entries[0], axis=0)
         for e in entries[1:]:
-            acc += np.take(data, e, axis=0)
+            acc += data.take(e, axis=0)
         out[segs] = acc
     if long.size:  # the few long segments: entry j of the len(e) that have one
-        acc = np.take(data, columns[0], axis=0)
+        acc = data.take(columns[0], axis=0)
         for e in columns[1:]:
-            acc[: len(e)] += np.take(data, e, axis=0)
+            acc[: len(e)] += data.take(e, axis=0)
         out[long] = acc
     return out
