@@ -160,7 +160,7 @@ def check_params(params, layer: str) -> dict:
     __tracebackhide__ = True
     if not isinstance(params, dict):
         raise TypeError(
-            f"params must be a dict of arrays (made by init_{layer}), got {_describe(params)}. "
+            f"params must be a dict of arrays (made by init_{layer}), got {describe(params)}. "
             f"The order is {layer}(params, h, graph)"
         )
     return params
@@ -206,7 +206,7 @@ def check_cache(cache, keys: tuple, forward: str) -> dict:
     """``cache`` must be the dict that ``forward(..., cache=cache)`` filled in."""
     __tracebackhide__ = True
     if not isinstance(cache, dict) or any(key not in cache for key in keys):
-        has = sorted(cache) if isinstance(cache, dict) else _describe(cache)
+        has = sorted(cache) if isinstance(cache, dict) else describe(cache)
         raise ValueError(
             f"cache must be the dict filled in by {forward}(..., cache=cache); it needs "
             f"{sorted(keys)} but has {has}"
@@ -319,10 +319,14 @@ def check_layer_size(d) -> int:
     return d
 
 
-def _describe(x) -> str:
-    """``ndarray of shape (10, 8) and dtype float64``, ``list of length 3``, ``str 'abc'``."""
+def describe(x, article: bool = False, limit: int = 80) -> str:
+    """``ndarray of shape (10, 8) and dtype float64``, ``list of length 3``, ``str 'abc'``.
+
+    ``article``: ``an ndarray ...``, ``a list ...`` (for the practice checks' sentences);
+    a value's repr is cut after ``limit`` characters.
+    """
     if isinstance(x, np.ndarray):
-        return f"ndarray of shape {x.shape} and dtype {x.dtype}"
+        return f"{'an ' * article}ndarray of shape {x.shape} and dtype {x.dtype}"
     if isinstance(x, list | tuple):
-        return f"{type(x).__name__} of length {len(x)}"
-    return f"{type(x).__name__} {x!r}"[:80]
+        return f"{'a ' * article}{type(x).__name__} of length {len(x)}"
+    return f"{type(x).__name__} {x!r}"[:limit]

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .. import _checks
 from ..graphs import Graph
 
 __all__ = [
@@ -316,12 +317,8 @@ def _function_name(fn) -> str:
 
 
 def describe(x) -> str:
-    """``ndarray of shape (3,) and dtype float64``, ``list of length 3``, ``float 0.5``."""
-    if isinstance(x, np.ndarray):
-        return f"an ndarray of shape {x.shape} and dtype {x.dtype}"
-    if isinstance(x, list | tuple):
-        return f"a {type(x).__name__} of length {len(x)}"
-    return f"{type(x).__name__} {x!r}"[:100]
+    """``an ndarray of shape (3,) and dtype float64``, ``a list of length 3``, ``float 0.5``."""
+    return _checks.describe(x, article=True, limit=100)
 
 
 def indent(text: str, spaces: int = 4) -> str:
