@@ -337,7 +337,7 @@ def _check_qkv(q, k, v, min_ndim: int = 3):
     if q.dtype == k.dtype == v.dtype:
         return q, k, v
     dtype = np.result_type(q, k, v)
-    return q.astype(dtype), k.astype(dtype), v.astype(dtype)
+    return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
 
 
 def _check_sdpa(q, k, v, mask, check_input: bool = True):

@@ -21,8 +21,8 @@ gather ``h[graph.senders]`` is a sum over senders -- ``propagate`` on
 Each function's body is its equation, written with ``np.add.at`` /
 ``np.maximum.at`` (``out[ids[e]] += data[e]`` for every e). For big inputs one
 visible size test at the top hands the same computation to ``_kernels``, which
-gives the same numbers faster (float sums from 64 numbers on; the rest on batches
-and long sentences: the running sentence and the karate club stay on the lines here).
+gives the same numbers faster (a float sum from 64 numbers on, the karate club's
+too; the other reductions on batches and long sentences, not on the running sentence).
 Inputs are checked once, where they enter: ``segment_sum`` and ``segment_max``
 check theirs and run their equation in ``_segment_sum`` / ``_segment_max``, which
 ``propagate`` and ``segment_softmax`` call directly on what they have checked.
