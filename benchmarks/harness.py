@@ -101,8 +101,9 @@ def measure(fn: Callable[[], object], reps: int, min_seconds: float) -> Timing:
 def measure_alternately(fns: list, reps: int, min_seconds: float) -> list[Timing]:
     """``measure`` for several calls, one repetition of each in turn: they share the load.
 
-    For two NumPy calls compared with each other (the course sizes); never for NumPy
-    against torch, whose thread pools would fight (see ``Context.phase``).
+    For two NumPy calls compared with each other (the course sizes); for NumPy against
+    torch only on one thread each (the training steps), else their thread pools would
+    fight (see ``Context.phase``).
     """
     gc.collect()
     for fn in fns:

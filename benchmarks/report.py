@@ -315,7 +315,9 @@ def training_lines(ctx, cpu: str) -> list[str]:
         "autograd + `torch.optim.Adam(fused=True)` (`benchmarks/torch_reference.py`; a GNN "
         "layer by `index_add_` and as PyG `GraphConv`, the faster one is the reference; a "
         "Transformer layer as `torch.nn.TransformerEncoderLayer`), their losses equal to 1e-10 "
-        f"before and after one step. Median of {ctx.reps} repetitions.",
+        f"before and after one step. Median of {ctx.reps} repetitions, each model's NumPy "
+        "and torch steps in turn (one thread each: no thread pools to compete), in a process "
+        "of their own.",
         "",
         tables(ctx)["training"],
         "",
@@ -336,7 +338,7 @@ def notes_lines(ctx) -> list[str]:
         "benchmark inputs before it is timed; a mismatch is reported instead of a time.",
         f"- Each case times all its NumPy calls, pauses {ctx.pause_seconds:g} s, then all its "
         "torch calls: alternating calls make OpenBLAS and OpenMP worker threads compete for "
-        "the cores.",
+        "the cores (the training steps, on one thread each, alternate).",
         "- Each library gets its natural layout, built outside the timing: ours "
         "`(..., n, H, d)`, torch's SDPA `(B, H, n, d)` (contiguous). No transposes are timed.",
         "- `gl.scaled_dot_product_attention` and `gl.graph_attention` also return the "
