@@ -34,7 +34,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from ._checks import as_count, as_float_array, as_index_array, check_range, no_nan_or_plus_inf
+from ._checks import (
+    as_count,
+    as_flag,
+    as_float_array,
+    as_index_array,
+    check_range,
+    no_nan_or_plus_inf,
+)
 from .graphs import Graph, check_graph
 
 __all__ = [
@@ -243,7 +250,7 @@ def neighbour_sum(graph: Graph, x: ArrayLike, *, reverse: bool = False) -> np.nd
         ``(n, ...)``; 0 at a node without neighbours.
     """
     check_graph(graph)
-    x = _one_row_per(x, "x", graph.num_nodes, "node")
+    x, reverse = _one_row_per(x, "x", graph.num_nodes, "node"), as_flag(reverse, "reverse")
     x = x.astype(np.int64) if x.dtype == bool else x  # (sums count the Trues)
     n, layout = graph.num_nodes, _kernels.neighbour_layout(x, graph, reverse)
     if layout is not None:  # fast path: x's rows summed directly, the same numbers

@@ -422,6 +422,12 @@ BAD = [
         r"x has shape \(6, 2\) but the graph has 4 nodes; x needs one row per node",
     ),
     (
+        "neighbour_sum_reverse_not_a_flag",
+        lambda: gl.neighbour_sum(G4, np.ones((4, 2)), reverse="yes"),
+        TypeError,
+        r"reverse must be True or False, got str 'yes'",
+    ),
+    (
         "neighbour_sum_not_graph",
         lambda: gl.neighbour_sum(np.ones((4, 2)), G4),
         TypeError,
