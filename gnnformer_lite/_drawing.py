@@ -169,10 +169,11 @@ def draw_weights(ax, graph, labels, colors, strength, keep, values) -> Axes:
     add_rings(
         ax, ring_xy, ring_size, ATTENTION_COLOR, lw=RING_LW * loop_strength, opacity=loop_strength
     )
-    if values is not None:  # each loop's weight just above its ring
+    if values is not None:  # each loop's weight beside its ring
         for (e, _), (x, y) in zip(loops, ring_xy, strict=True):
-            if labels is not None:
-                ax.text(x, y + 0.17, f"{values[e]:.2f}", ha="center", va="center", **LABEL_STYLE)
+            if labels is not None:  # up and right: the arcs from earlier words end on the left
+                text = f"{values[e]:.2f}"
+                ax.text(x + 0.14, y + 0.12, text, ha="left", va="center", **LABEL_STYLE)
             else:  # 16 points above the node's centre, at any scale of the layout
                 ax.annotate(f"{values[e]:.2f}", (x, y), **ABOVE_NODE, **LABEL_STYLE)
     if labels is not None:
