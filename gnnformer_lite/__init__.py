@@ -30,6 +30,7 @@ from . import (  # the modules themselves: gl.graphs, gl.datasets, ...
     learning,
     message_passing,
     notebook,
+    optimisation,
     position_wise,
     positional,
     practice,  # noqa: F401 -- gl.practice: the checks of the practice notebooks
@@ -47,6 +48,7 @@ from .graphs import *  # noqa: F403
 from .learning import *  # noqa: F403
 from .message_passing import *  # noqa: F403
 from .notebook import *  # noqa: F403
+from .optimisation import *  # noqa: F403
 from .position_wise import *  # noqa: F403
 from .positional import *  # noqa: F403
 from .sentence_models import *  # noqa: F403
@@ -68,6 +70,7 @@ __all__ = [
         transformer_layers,
         positional,
         learning,
+        optimisation,
         _runtime,
         sentence_models,
         graph_models,

@@ -1,4 +1,4 @@
-"""learning: embedding, readout, classifier, loss, accuracy, gradient check, Adam, schedule, loop.
+"""learning and optimisation: the model's two ends, loss, gradient check, Adam, schedule, loop.
 
 - each forward against its formula, each backward against central differences;
 - the settings ``init_*`` records in a params tree (``num_heads``, ``norm``, ...) are
@@ -19,7 +19,7 @@ import pytest
 from conftest import TOL, call_without_mutation, flat, refusal_test
 
 import gnnformer_lite as gl
-from gnnformer_lite import learning
+from gnnformer_lite import optimisation
 from gnnformer_lite._params import tree_map
 
 
@@ -496,7 +496,7 @@ def test_train_uses_one_blas_thread_unless_told(monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(learning, "blas_threads", Spy)
+    monkeypatch.setattr(optimisation, "blas_threads", Spy)
     loss_fn = lambda p, idx: (0.0, 1.0, {"x": np.zeros(1)})  # noqa: E731
     gl.train(loss_fn, {"x": np.zeros(1)}, 2, steps=1)
     gl.train(loss_fn, {"x": np.zeros(1)}, 2, steps=1, threads=2)

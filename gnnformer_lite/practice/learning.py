@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..learning import adam_update, softmax_cross_entropy
+from ..learning import softmax_cross_entropy
+from ..optimisation import adam_update
 from .harness import run_check
 
 __all__ = ["check_adam_step", "check_softmax_cross_entropy"]
