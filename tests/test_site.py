@@ -328,7 +328,7 @@ LAYOUT = """async () => {
     return false;
   };
   const blocks = [...document.querySelectorAll('article pre')];
-  const wide = [...document.querySelectorAll('article table, .cell_output pre')]
+  const wide = [...document.querySelectorAll('article table, .cell_output pre, article mjx-container')]
     .filter(e => e.getBoundingClientRect().right > right && !ownBox(e));
   return {
     blocks: blocks.length,
@@ -465,8 +465,9 @@ def test_no_sideways_scrolling_at_1440_px(visits):
 
 @browser_test
 def test_tables_and_outputs_fit_a_phone(visits):
-    """At 390 px the page never scrolls sideways for a table or an output: a wide one scrolls
-    in its own box (tables, aligned columns), or wraps (sentences, error messages)."""
+    """At 390 px the page never scrolls sideways for a table, an output or a formula: a wide
+    one scrolls in its own box (tables, aligned columns), or wraps (sentences, error messages,
+    a chain of equalities written as one formula per step)."""
     found = {name: visit[390] for name, visit in visits.items()}
     problems = {
         name: [f"page {s['pageWidth']} px wide"] * (s["pageWidth"] > 390)

@@ -890,7 +890,7 @@ print(
 #
 # <details><summary>Answer</summary>
 #
-# $E = n(2r+1) - r(r+1) = 10 \cdot 7 - 3 \cdot 4 = 58$ (the ends lose $1+2+3$ neighbours on each side). The band is
+# $E = n(2r+1) - r(r+1)$ $= 10 \cdot 7 - 3 \cdot 4 = 58$ (the ends lose $1+2+3$ neighbours on each side). The band is
 # 7 cells wide, and "cat" → "it" (6 words apart) takes 2 hops instead of 6. With `radius = 9` the window graph is the
 # complete graph: $10 \cdot 19 - 90 = 100$. The formula holds up to $r = n - 1 = 9$; every wider window is the
 # complete graph as well (with `radius = 12` the formula would give 94 edges for the 100 built), which is why

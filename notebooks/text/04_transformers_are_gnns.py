@@ -80,9 +80,9 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 #   \begin{matrix} \text{the} \\ \text{cat} \\ \text{sat} \end{matrix}, \qquad
 #   \frac{q_i \cdot k_j}{2} = \begin{pmatrix} 1 & 0.5 & 0 \\ 0.5 & 1 & 0.5 \\ 0 & 0.5 & 1 \end{pmatrix}.$$
 #
-# The row of "the" is $(1, 0.5, 0)$. Its softmax is $(e^{1}, e^{0.5}, e^{0}) / (e^{1} + e^{0.5} + e^{0})
-# = (2.718, 1.649, 1) / 5.367 = (0.506, 0.307, 0.186)$, and the new feature of "the" is
-# $0.506\,(1,1,0,0) + 0.307\,(0,1,1,0) + 0.186\,(0,0,1,1) = (0.506, 0.814, 0.494, 0.186)$.
+# The row of "the" is $(1, 0.5, 0)$. Its softmax is $(e^{1}, e^{0.5}, e^{0}) / (e^{1} + e^{0.5} + e^{0})$
+# $= (2.718, 1.649, 1) / 5.367$ $= (0.506, 0.307, 0.186)$, and the new feature of "the" is
+# $0.506\,(1,1,0,0) + 0.307\,(0,1,1,0)$ $+ 0.186\,(0,0,1,1)$ $= (0.506, 0.814, 0.494, 0.186)$.
 # The cell below computes the same three steps for all three words.
 
 # %%

@@ -535,7 +535,7 @@ error = gl.show_error(lambda: gl.multi_head_attention(layer_params, h, num_heads
 # The variance is the *biased* one (divide by $d$, not $d - 1$), as in PyTorch, and
 # $\epsilon = 10^{-5}$ keeps a constant row from dividing by zero. By hand: $x = (1, 2, 3, 6)$ has
 # $\mu = 3$ and $\sigma^2 = (4 + 1 + 0 + 9)/4 = 3.5$, so
-# $\operatorname{LN}(x) = (-2, -1, 0, 3)/\sqrt{3.5} \approx (-1.069, -0.535, 0, 1.604)$ with
+# $\operatorname{LN}(x) = (-2, -1, 0, 3)/\sqrt{3.5}$ $\approx (-1.069, -0.535, 0, 1.604)$ with
 # $\gamma = 1$, $\beta = 0$.
 
 # %%
