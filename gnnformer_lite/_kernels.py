@@ -42,12 +42,12 @@ What is here, and the trick each one uses:
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._cache import remembered
 from ._sums import (
     ELEMENTS_PER_GATHER,
     bincount_sum,
@@ -246,7 +246,7 @@ def segment_softmax(logits, segment_ids, num_segments, indptr=None) -> np.ndarra
 
 # --------------------------------------------------------------------------- degree buckets
 
-_BUCKET_CACHE: dict[int, tuple[weakref.ref, list]] = {}  # id(indptr) -> (its weakref, buckets)
+_BUCKET_CACHE: dict = {}  # a Graph's indptr -> its buckets (``_cache.remembered``)
 
 
 def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray | slice]]:
@@ -258,16 +258,7 @@ def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray
     ``rows`` is a ``slice``: a view, no copy. Cached for a read-only ``indptr`` (a
     ``Graph``'s), so a graph's buckets are built once.
     """
-    key = id(indptr)
-    hit = _BUCKET_CACHE.get(key)
-    if hit is not None and hit[0]() is indptr:
-        return hit[1]
-    buckets = _make_buckets(indptr)
-    if not indptr.flags.writeable:  # immutable: safe to reuse
-        if len(_BUCKET_CACHE) >= 64:
-            _BUCKET_CACHE.clear()
-        _BUCKET_CACHE[key] = (weakref.ref(indptr), buckets)
-    return buckets
+    return remembered(_BUCKET_CACHE, (indptr,), lambda: _make_buckets(indptr))
 
 
 def _make_buckets(indptr: np.ndarray) -> list:

@@ -16,9 +16,9 @@ the numbers of the textbook line it stands for.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
+
+from ._cache import frozen, remembered
 
 
 def feature_mean(x: np.ndarray) -> np.ndarray:
@@ -51,7 +51,7 @@ def bincount_sum(data: np.ndarray, segment_ids: np.ndarray, num_segments: int) -
     return out.reshape(num_segments, *data.shape[1:]).astype(data.dtype, copy=False)
 
 
-_BINS_CACHE: dict[tuple[int, int], tuple[weakref.ref, np.ndarray]] = {}  # (id(ids), width)
+_BINS_CACHE: dict = {}  # (a Graph's ids, width) -> their bins (``_cache.remembered``)
 
 
 def column_bins(segment_ids: np.ndarray, width: int) -> np.ndarray:
@@ -60,17 +60,13 @@ def column_bins(segment_ids: np.ndarray, width: int) -> np.ndarray:
     Cached for read-only ids (a ``Graph``'s senders and receivers), so that a model's
     every layer and step reuses its graph's bins.
     """
-    key = (id(segment_ids), width)
-    hit = _BINS_CACHE.get(key)
-    if hit is not None and hit[0]() is segment_ids:
-        return hit[1]
-    bins = (segment_ids[:, None] * width + np.arange(width)).ravel()
-    if not segment_ids.flags.writeable and segment_ids.base is None:
-        if len(_BINS_CACHE) >= 64:
-            _BINS_CACHE.clear()
-        bins.flags.writeable = False
-        _BINS_CACHE[key] = (weakref.ref(segment_ids), bins)
-    return bins
+
+    def build():
+        bins = (segment_ids[:, None] * width + np.arange(width)).ravel()
+        bins.flags.writeable = False  # (if cached, every call shares it)
+        return bins
+
+    return remembered(_BINS_CACHE, (segment_ids,), build, extra=(width,))
 
 
 #: Segments with at most this many entries are summed column by column (``small_degree_sum``).
@@ -81,8 +77,7 @@ MAX_LONG_SEGMENT = 64
 #: this many numbers: it sums with the layout only when ``data.size`` pays for its gathers.
 ELEMENTS_PER_GATHER = 2048
 
-# (id(segment_ids), num_segments) -> (its weakref, its layout or None)
-_LAYOUT_CACHE: dict[tuple[int, int], tuple[weakref.ref, tuple | None]] = {}
+_LAYOUT_CACHE: dict = {}  # (a Graph's ids, num_segments) -> their layout or None
 
 
 def small_degree_layout(segment_ids: np.ndarray, num_segments: int) -> tuple | None:
@@ -97,18 +92,14 @@ def small_degree_layout(segment_ids: np.ndarray, num_segments: int) -> tuple | N
     read-only senders and receivers have their layout cached) and for a segment of
     more than ``MAX_LONG_SEGMENT`` entries (a hub: one gather per entry would be slow).
     """
-    if segment_ids.flags.writeable or segment_ids.base is not None:
+    if not frozen(segment_ids):
         return None
-    key = (id(segment_ids), num_segments)
-    hit = _LAYOUT_CACHE.get(key)
-    if hit is not None and hit[0]() is segment_ids:
-        return hit[1]
-    counts = np.bincount(segment_ids, minlength=num_segments)
-    layout = None if counts.max(initial=0) > MAX_LONG_SEGMENT else _layout(segment_ids, counts)
-    if len(_LAYOUT_CACHE) >= 64:
-        _LAYOUT_CACHE.clear()
-    _LAYOUT_CACHE[key] = (weakref.ref(segment_ids), layout)
-    return layout
+
+    def build():
+        counts = np.bincount(segment_ids, minlength=num_segments)
+        return None if counts.max(initial=0) > MAX_LONG_SEGMENT else _layout(segment_ids, counts)
+
+    return remembered(_LAYOUT_CACHE, (segment_ids,), build, extra=(num_segments,))
 
 
 def _layout(segment_ids: np.ndarray, counts: np.ndarray) -> tuple:
@@ -130,7 +121,7 @@ def _layout(segment_ids: np.ndarray, counts: np.ndarray) -> tuple:
     return classes, long, columns, gathers
 
 
-_GATHERED_CACHE: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, tuple]] = {}
+_GATHERED_CACHE: dict = {}  # (a Graph's ids, rows) -> the gathered layout
 
 
 def gathered_layout(layout: tuple, ids: np.ndarray, rows: np.ndarray) -> tuple:
@@ -140,21 +131,17 @@ def gathered_layout(layout: tuple, ids: np.ndarray, rows: np.ndarray) -> tuple:
     without the gathered copy ``x[rows]``: ``neighbour_sum`` of a graph of small degree
     reads its nodes' rows directly (``rows``: the senders; reversed, the receivers).
     """
-    key = (id(ids), id(rows))
-    hit = _GATHERED_CACHE.get(key)
-    if hit is not None and hit[0]() is ids and hit[1]() is rows:
-        return hit[2]
     classes, long, columns, gathers = layout
-    gathered = (
-        [(segs, [rows[e] for e in entries]) for segs, entries in classes],
-        long,
-        [rows[e] for e in columns],
-        gathers,
+    return remembered(
+        _GATHERED_CACHE,
+        (ids, rows),
+        lambda: (
+            [(segs, [rows[e] for e in entries]) for segs, entries in classes],
+            long,
+            [rows[e] for e in columns],
+            gathers,
+        ),
     )
-    if len(_GATHERED_CACHE) >= 64:
-        _GATHERED_CACHE.clear()
-    _GATHERED_CACHE[key] = (weakref.ref(ids), weakref.ref(rows), gathered)
-    return gathered
 
 
 def small_degree_sum(data: np.ndarray, layout: tuple, num_segments: int) -> np.ndarray:

@@ -29,10 +29,11 @@ otherwise ``tile_layout`` gives ``None`` and ``_kernels`` uses its degree bucket
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 
 import numpy as np
+
+from ._cache import remembered
 
 #: Rows in one tile: 32 rows of 64 float32 features are 8 kB, ``S_t`` 32 x K.
 TILE_ROWS = 32
@@ -43,7 +44,7 @@ MAX_LEVELS = 8
 #: Tiles per piece of work (8 MB of float32 messages of width 64; threads share the pieces).
 TILES_PER_PIECE = 1024
 
-_TILE_CACHE: dict[int, tuple[weakref.ref, dict | None]] = {}  # id(indptr) -> (weakref, layout)
+_TILE_CACHE: dict = {}  # a Graph's indptr -> its layout (``_cache.remembered``)
 
 
 def tile_layout(indptr: np.ndarray) -> dict | None:
@@ -57,16 +58,7 @@ def tile_layout(indptr: np.ndarray) -> dict | None:
     to the run's; ``tail``, the segment ids of the rows after the last whole tile.
     Cached for a read-only ``indptr`` (a ``Graph``'s), so a graph's layout is built once.
     """
-    key = id(indptr)
-    hit = _TILE_CACHE.get(key)
-    if hit is not None and hit[0]() is indptr:
-        return hit[1]
-    layout = _layout(indptr)
-    if not indptr.flags.writeable:  # immutable: safe to reuse
-        if len(_TILE_CACHE) >= 8:
-            _TILE_CACHE.clear()
-        _TILE_CACHE[key] = (weakref.ref(indptr), layout)
-    return layout
+    return remembered(_TILE_CACHE, (indptr,), lambda: _layout(indptr), limit=8)
 
 
 def _layout(indptr: np.ndarray) -> dict | None:

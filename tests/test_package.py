@@ -159,9 +159,10 @@ def test_no_private_name_of_another_module_is_used_through_it():
 def test_the_modules_import_each_other_without_circles():
     deps = dependencies()
     assert deps["_checks"] == set(), "_checks is the bottom layer: it imports nothing of ours"
-    assert deps["_sums"] == set(), "the sums need nothing but NumPy"
-    assert deps["_tiles"] == set(), "the tiles need nothing but NumPy"
-    assert deps["_kernels"] == {"_sums", "_tiles"}, "the kernels need NumPy, the sums and tiles"
+    assert deps["_cache"] == set(), "the per-graph caches need nothing but NumPy"
+    assert deps["_sums"] == {"_cache"}, "the sums need nothing but NumPy and the caches"
+    assert deps["_tiles"] == {"_cache"}, "the tiles need nothing but NumPy and the caches"
+    assert deps["_kernels"] == {"_cache", "_sums", "_tiles"}, "the kernels: sums, tiles, caches"
     assert deps["_params"] == set(), "parameter trees need nothing but NumPy"
     assert deps["graphs"] == {"_checks"}, "the Graph needs only the checks"
     done, stack = set(), []

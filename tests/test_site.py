@@ -328,7 +328,8 @@ LAYOUT = """async () => {
     return false;
   };
   const blocks = [...document.querySelectorAll('article pre')];
-  const wide = [...document.querySelectorAll('article table, .cell_output pre, article mjx-container')]
+  const wide = [...document.querySelectorAll(
+      'article table, .cell_output pre, article mjx-container')]
     .filter(e => e.getBoundingClientRect().right > right && !ownBox(e));
   return {
     blocks: blocks.length,
