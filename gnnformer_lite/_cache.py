@@ -20,20 +20,21 @@ def frozen(a: np.ndarray) -> bool:
     return not a.flags.writeable and a.base is None
 
 
-def remembered(cache: dict, arrays: tuple, build: Callable, *, extra: tuple = (), limit=64):
-    """``build()``, built once for these arrays while they live, if all of them are ``frozen``.
+def remembered(cache: dict, build: Callable, a: np.ndarray, b=None, *, extra=None, limit=64):
+    """``build()``, built once for the arrays ``a`` (and ``b``) while they live, if ``frozen``.
 
     Keyed by the arrays' ``id`` (and ``extra``) and checked against weak references, so a
     new array that reuses a dead one's ``id`` is not taken for it; at most ``limit``
     entries (then the cache starts again, empty). Other arrays get a fresh ``build()``.
+    (Called on every segment sum of a training step: a lookup costs ~0.3 us.)
     """
-    key = (*(id(a) for a in arrays), *extra)
+    key = (id(a), id(b), extra)
     hit = cache.get(key)
-    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
-        return hit[1]
+    if hit is not None and hit[0]() is a and (hit[1] is None or hit[1]() is b):
+        return hit[2]
     value = build()
-    if all(frozen(a) for a in arrays):
+    if frozen(a) and (b is None or frozen(b)):
         if len(cache) >= limit:
             cache.clear()
-        cache[key] = (tuple(weakref.ref(a) for a in arrays), value)
+        cache[key] = (weakref.ref(a), None if b is None else weakref.ref(b), value)
     return value

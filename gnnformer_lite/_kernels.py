@@ -258,7 +258,7 @@ def degree_buckets(indptr: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray
     ``rows`` is a ``slice``: a view, no copy. Cached for a read-only ``indptr`` (a
     ``Graph``'s), so a graph's buckets are built once.
     """
-    return remembered(_BUCKET_CACHE, (indptr,), lambda: _make_buckets(indptr))
+    return remembered(_BUCKET_CACHE, lambda: _make_buckets(indptr), indptr)
 
 
 def _make_buckets(indptr: np.ndarray) -> list:

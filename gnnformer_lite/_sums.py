@@ -66,7 +66,7 @@ def column_bins(segment_ids: np.ndarray, width: int) -> np.ndarray:
         bins.flags.writeable = False  # (if cached, every call shares it)
         return bins
 
-    return remembered(_BINS_CACHE, (segment_ids,), build, extra=(width,))
+    return remembered(_BINS_CACHE, build, segment_ids, extra=width)
 
 
 #: Segments with at most this many entries are summed column by column (``small_degree_sum``).
@@ -99,7 +99,7 @@ def small_degree_layout(segment_ids: np.ndarray, num_segments: int) -> tuple | N
         counts = np.bincount(segment_ids, minlength=num_segments)
         return None if counts.max(initial=0) > MAX_LONG_SEGMENT else _layout(segment_ids, counts)
 
-    return remembered(_LAYOUT_CACHE, (segment_ids,), build, extra=(num_segments,))
+    return remembered(_LAYOUT_CACHE, build, segment_ids, extra=num_segments)
 
 
 def _layout(segment_ids: np.ndarray, counts: np.ndarray) -> tuple:
@@ -134,13 +134,14 @@ def gathered_layout(layout: tuple, ids: np.ndarray, rows: np.ndarray) -> tuple:
     classes, long, columns, gathers = layout
     return remembered(
         _GATHERED_CACHE,
-        (ids, rows),
         lambda: (
             [(segs, [rows[e] for e in entries]) for segs, entries in classes],
             long,
             [rows[e] for e in columns],
             gathers,
         ),
+        ids,
+        rows,
     )
 
 

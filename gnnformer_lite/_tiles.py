@@ -58,7 +58,7 @@ def tile_layout(indptr: np.ndarray) -> dict | None:
     to the run's; ``tail``, the segment ids of the rows after the last whole tile.
     Cached for a read-only ``indptr`` (a ``Graph``'s), so a graph's layout is built once.
     """
-    return remembered(_TILE_CACHE, (indptr,), lambda: _layout(indptr), limit=8)
+    return remembered(_TILE_CACHE, lambda: _layout(indptr), indptr, limit=8)
 
 
 def _layout(indptr: np.ndarray) -> dict | None:
