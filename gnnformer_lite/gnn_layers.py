@@ -77,7 +77,11 @@ def elu(x: np.ndarray) -> np.ndarray:
 
 
 def leaky_relu(x: np.ndarray, negative_slope: float = 0.2) -> np.ndarray:
-    r""":math:`x` if :math:`x > 0` else ``negative_slope`` :math:`\cdot x` (GAT's scores)."""
+    r""":math:`x` if :math:`x > 0` else ``negative_slope`` :math:`\cdot x` (GAT's scores).
+
+    ``negative_slope`` is one finite number (a ``TypeError`` / ``ValueError`` otherwise).
+    """
+    _check_slope(negative_slope)
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
@@ -361,13 +365,19 @@ def _check_gnn_layer(params, h, graph):
     return h, U, V, b
 
 
-def _check_gat_layer(params, h, graph, concat, negative_slope=0.2):
+def _check_slope(negative_slope) -> None:
+    """LeakyReLU's slope: one finite number (not a string, an array or a bool)."""
     __tracebackhide__ = True
     slope_ok = isinstance(negative_slope, int | float | np.integer | np.floating)
     if isinstance(negative_slope, bool | np.bool_) or not slope_ok:
         raise TypeError(f"negative_slope must be a number, got {negative_slope!r}")
     if not np.isfinite(negative_slope):
         raise ValueError(f"negative_slope must be finite, got {negative_slope!r}")
+
+
+def _check_gat_layer(params, h, graph, concat, negative_slope=0.2):
+    __tracebackhide__ = True
+    _check_slope(negative_slope)
     params = check_params(params, "gat_layer")
     h = as_features(h)
     n, d_in = h.shape

@@ -341,7 +341,13 @@ def influence(run, h: ArrayLike, target: int, *, nudge: float = 1.0, tol: float 
         raise TypeError(f"target must be a node index in [0, {n}) (an int), got {target!r}")
     if not 0 <= target < n:
         raise ValueError(f"target must be a node index in [0, {n}), got {target!r}")
-    base = np.asarray(run(h))[target]
+    out = np.asarray(run(h))
+    if out.ndim < 1 or out.shape[0] != n:
+        raise ValueError(
+            f"run(h) must give one row per node, ({n}, ...) for h of shape {h.shape}; "
+            f"got shape {out.shape}"
+        )
+    base = out[target]
     moved = np.zeros(n, dtype=bool)
     for j in range(n):
         nudged = h.copy()

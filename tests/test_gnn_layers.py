@@ -565,6 +565,18 @@ BAD = [
         ValueError,
         r"^negative_slope must be finite, got nan$",
     ),
+    (  # notebook 03 invites changing the slope: a string or a list is refused by name
+        "leaky_relu_slope_string",
+        lambda: gl.leaky_relu(H4, "0.2"),
+        TypeError,
+        r"^negative_slope must be a number, got '0\.2'$",
+    ),
+    (
+        "leaky_relu_slope_list",
+        lambda: gl.leaky_relu(H4, [0.1, 0.2, 0.3]),
+        TypeError,
+        r"^negative_slope must be a number, got \[0\.1, 0\.2, 0\.3\]$",
+    ),
 ]
 
 

@@ -331,6 +331,15 @@ def test_influence_sees_only_what_moves_the_output():
     assert gl.influence(lambda x: x[:, :1] * 2, h, np.int64(3)).tolist() == [0, 0, 0, 1]
 
 
+def test_influence_wants_one_output_row_per_node():
+    with pytest.raises(
+        ValueError,
+        match=r"run\(h\) must give one row per node, \(4, \.\.\.\) "
+        r"for h of shape \(4, 3\); got shape \(3, 3\)",
+    ):
+        gl.influence(lambda x: x[:3], np.ones((4, 3)), 1)
+
+
 # --- backward: message passing run backwards --------------------------------------------
 
 

@@ -34,6 +34,9 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 
 # %%
 words, heads = gl.example_sentence()
+heads = np.asarray(heads)  # (your own sentence: a list of head indices works too)
+if heads.shape != (len(words),):
+    raise ValueError(f"{len(words)} words but {heads.size} heads: give every word one head")
 for i, word in enumerate(words):
     head = words[heads[i]] if heads[i] >= 0 else "ROOT"
     print(f"{i}  {word:8s} head: {head}")
@@ -107,11 +110,14 @@ params = gl.init_transformer_layer(np.random.default_rng(1), d, num_heads=num_he
 dense = gl.transformer_layer(params, h)  # graph=None: dense matrices
 as_gnn = gl.transformer_layer(params, h, complete)  # messages on the edges
 np.testing.assert_allclose(
-    dense, as_gnn, atol=1e-12, err_msg="dense == message passing on the complete graph"
+    dense,
+    as_gnn,
+    atol=1e-12,
+    err_msg="one Transformer layer, dense and as message passing on the complete graph, must agree to 1e-12 (any sentence, d and num_heads)",
 )
 print(
     f"one Transformer layer, computed densely and as message passing on the complete graph "
-    f"({complete.num_edges} edges): equal to 1e-12: {bool(np.abs(dense - as_gnn).max() < 1e-12)}"
+    f"({complete.num_edges} edge{'s' * (complete.num_edges != 1)}): equal to 1e-12: {bool(np.abs(dense - as_gnn).max() < 1e-12)}"
 )
 
 # %% [markdown]

@@ -74,13 +74,16 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 
 # %%
 words, heads = gl.example_sentence()
+heads = np.asarray(heads)  # (your own sentence: a list of head indices works too)
+if heads.shape != (len(words),):
+    raise ValueError(f"{len(words)} words but {heads.size} heads: give every word one head")
 n = len(words)
 follow = ("cat", "it")  # two words we follow through the notebook ("it" refers to "cat")
 missing = [w for w in follow if w not in words]
 if missing:  # your own sentence: follow its first and last word unless you set `follow`
     follow = (words[0], words[-1])
     print(f"{missing} not in this sentence: we follow {follow} instead (set `follow` to choose)")
-print(f"n = {n} words")
+print(f"n = {n} word{'s' * (n != 1)}")
 for i, word in enumerate(words):
     head = f"{heads[i]} ({words[heads[i]]})" if heads[i] >= 0 else "-1 (root)"
     print(f"node {i}: {word:8s} head: {head}")
@@ -111,6 +114,9 @@ print(f"h_hand: shape {h_hand.shape}  (one row per node, one column per feature)
 print("node  word     " + "  ".join(f"{name:>9s}" for name in feature_names))
 for i, word in enumerate(words):
     print(f"{i:4d}  {word:8s} " + "  ".join(f"{x:9d}" for x in h_hand[i]))
+if words != gl.example_sentence()[0]:  # your own sentence: the flags know only the lists above
+    unlisted = [w for w in dict.fromkeys(words) if w not in nouns | verbs]
+    print(f"`nouns` and `verbs` were written for the example sentence; flagged 0 here: {unlisted}")
 
 # %% [markdown]
 # The two "the"s differ only in their position. Drop that column and they have the same features:
@@ -239,7 +245,9 @@ order = np.lexsort((toy_senders, toy_receivers))  # primary key: receiver, then 
 my_indptr = np.concatenate([[0], np.cumsum(np.bincount(toy_receivers, minlength=4))])
 
 np.testing.assert_array_equal(toy_senders[order], g4.senders, err_msg="senders, sorted by hand")
-np.testing.assert_array_equal(toy_receivers[order], g4.receivers, err_msg="receivers, sorted")
+np.testing.assert_array_equal(
+    toy_receivers[order], g4.receivers, err_msg="receivers, sorted by hand"
+)
 np.testing.assert_array_equal(my_indptr, g4.indptr, err_msg="indptr = 0, then running in-degrees")
 print("order: ", order)
 print("indptr:", g4.indptr)
@@ -759,9 +767,13 @@ sizes_b = np.array([g.num_nodes for g in trees])
 my_offsets = np.concatenate([[0], np.cumsum(sizes_b)[:-1]])  # where each sentence starts
 my_senders = np.concatenate([g.senders + off for g, off in zip(trees, my_offsets, strict=True)])
 my_receivers = np.concatenate([g.receivers + off for g, off in zip(trees, my_offsets, strict=True)])
-assert gl.Graph(my_senders, my_receivers, int(sizes_b.sum())) == batch, "the batch, by hand"
+assert gl.Graph(my_senders, my_receivers, int(sizes_b.sum())) == batch, (
+    "the batch by hand (each tree's ids + its offset) must be gl.batch_graphs's"
+)
 np.testing.assert_array_equal(
-    node_graph, np.repeat(np.arange(len(sentences)), sizes_b), err_msg="sentence id per node"
+    node_graph,
+    np.repeat(np.arange(len(sentences)), sizes_b),
+    err_msg="node_graph[i] must be the index of node i's sentence",
 )
 np.testing.assert_array_equal(offsets[:-1], my_offsets, err_msg="gl's offsets end with the total")
 
@@ -854,13 +866,14 @@ plt.show()
 used = batch_full.num_edges
 padded_scores = num_sentences * n_max**2
 print(
-    f"graph batch: {used} scores;  padded batch: {padded_scores} scores, {padded_scores - used} of them masked out"
+    f"graph batch: {used} scores, one per edge (a real pair of words);  padded batch: {num_sentences} x "
+    f"{n_max}^2 = {padded_scores} scores, {padded_scores - used} of them masked out"
 )
 
 # %% [markdown]
-# The same 125 pairs of words appear on both sides. The graph stores exactly those 125 edges. The padded batch
-# computes all $3 \times 10^2 = 300$ scores and throws 175 away, and the waste grows with the spread of sentence
-# lengths. In exchange, padding gives regular rectangular arrays that GPUs multiply fast, which is why dense
+# The same real pairs of words appear on both sides. The graph stores exactly those pairs as edges; the padded
+# batch computes a score for all $B \times L^2$ pairs of its slots and throws the rest away (the numbers printed
+# above: 125 of 300 with our three sentences), and the waste grows with the spread of sentence lengths. In exchange, padding gives regular rectangular arrays that GPUs multiply fast, which is why dense
 # Transformers use it. Notebook 04 shows that a padding or causal mask is just another adjacency matrix: the
 # right-hand panels are graphs too.
 

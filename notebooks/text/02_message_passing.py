@@ -197,7 +197,9 @@ gl.practice.check_gnn_layer_loop(my_gnn_layer_loop)
 h_loop = my_gnn_layer_loop(toy_params, h_toy, toy)
 print(h_loop)
 np.testing.assert_allclose(
-    h_loop, expected, err_msg="the loop must give the hand calculation (toy graph)"
+    h_loop,
+    expected,
+    err_msg="the loop must give the hand calculation `expected` (the toy graph of section 2; change the graph and `expected` is stale)",
 )
 
 # %% [markdown]
@@ -319,7 +321,9 @@ gl.practice.check_gnn_layer(my_gnn_layer)
 h_gather = my_gnn_layer(toy_params, h_toy, toy)
 print(h_gather)
 np.testing.assert_allclose(
-    h_gather, expected, err_msg="gather + segment_sum must give the hand calculation (toy graph)"
+    h_gather,
+    expected,
+    err_msg="gather + segment_sum must give the hand calculation `expected` (the toy graph of section 2; change the graph and `expected` is stale)",
 )
 
 # %% [markdown]
@@ -335,13 +339,21 @@ np.testing.assert_allclose(
 # %%
 A = toy.adjacency()
 h_dense = gl.relu(h_toy @ toy_params["U"] + A @ (h_toy @ toy_params["V"]) + toy_params["b"])
-np.testing.assert_allclose(h_dense, expected, err_msg="A @ (h V) must give the hand calculation")
+np.testing.assert_allclose(
+    h_dense,
+    expected,
+    err_msg="A @ (h V) must give the hand calculation `expected` (the toy graph of section 2; change the graph and `expected` is stale)",
+)
 
 h_module = gl.gnn_layer(toy_params, h_toy, toy)
 np.testing.assert_allclose(
-    h_module, expected, err_msg="gl.gnn_layer must give the hand calculation"
+    h_module,
+    expected,
+    err_msg="gl.gnn_layer must give the hand calculation `expected` (the toy graph of section 2; change the graph and `expected` is stale)",
 )
-print("loop == gather+segment_sum == A @ (h V) == gl.gnn_layer == hand calculation")
+ways = {"loop": h_loop, "gather+segment_sum": h_gather, "A @ (h V)": h_dense}
+print(f"{' == '.join(ways)} == gl.gnn_layer:", all(np.allclose(w, h_module) for w in ways.values()))
+print("... == the hand calculation `expected`:", np.allclose(h_module, expected))
 print(h_module)
 
 # %% [markdown]
@@ -415,7 +427,7 @@ for make in mistakes:
 
 # %%
 h_wrong = gl.relu(h_toy @ toy_params["U"] + A.T @ (h_toy @ toy_params["V"]) + toy_params["b"])
-differs = np.flatnonzero(~np.isclose(h_wrong, expected).all(axis=1))
+differs = np.flatnonzero(~np.isclose(h_wrong, h_module).all(axis=1))  # against gl.gnn_layer
 print("with A.T, rows that change on the toy graph:", differs.tolist())
 print(
     "is the tree's adjacency symmetric?         ",
@@ -482,8 +494,9 @@ for L in range(4):
     )
 
 it = words.index("it")  # the word we follow (try another: words.index("cat"))
+Ls = (1, 2, 3)  # numbers of layers to look at (here and in the picture below)
 for name, graph in [("tree", tree), ("path", path)]:
-    for L in (1, 2, 3):
+    for L in Ls:
         heard = np.flatnonzero(my_receptive_field(graph, L)[it])
         print(f"{name}, L = {L}: '{words[it]}' has heard from {[words[j] for j in heard]}")
 
@@ -535,9 +548,11 @@ def reach_colors(reached, target):
     return colors
 
 
-fig, axes = plt.subplots(3, 2, figsize=(13, 4.5), dpi=80)  # dpi 80: a lighter PNG
+fig, axes = plt.subplots(
+    len(Ls), 2, figsize=(13, 1.5 * len(Ls)), dpi=80, squeeze=False
+)  # dpi 80: lighter
 for col, (name, graph) in enumerate([("dependency tree", tree), ("path (word order)", path)]):
-    for row, L in enumerate((1, 2, 3)):
+    for row, L in enumerate(Ls):
         reached = my_receptive_field(graph, L)[it]
         k = reached.sum() - 1  # not counting 'it' itself
         title = f"{name}, L = {L}: {k} word{'s' if k != 1 else ''} reached '{words[it]}'"
@@ -588,7 +603,9 @@ for name, g in graphs.items():
             err_msg=f"gl.hop_distance <= L must be the receptive field ({name}, L = {L})",
         )
 hops = np.stack([distances[name][it] for name in graphs])  # row: each word's distance to `it`
-cat = words.index("cat")
+cat = words.index(
+    "cat" if words[it] != "cat" else "it"
+)  # whose way to `it` we time ("it" if it is "cat")
 
 
 def layers_or_never(values):
@@ -913,7 +930,7 @@ ax.set_xlabel("number of layers")
 ax.set_ylabel("mean feature norm per node (log scale)")
 ax.set_title(
     f"{num_layers} random GNN layers on the karate club "
-    f"({width} features, weights × {init_scale:g}, seed {seed})"
+    f"({width} feature{'s' * (width != 1)}, weights × {init_scale:g}, seed {seed})"
 )
 ax.legend()
 plt.show()
@@ -975,8 +992,8 @@ print("mean at node 0 and node 4:", my_segment_mean(msg, count_graph.receivers, 
 #
 # ## Exercises
 #
-# **1. Deeper on the tree.** In the cell of section 8 that prints what "it" has heard, change `(1, 2, 3)` to
-# `(1, 2, 3, 4)`. *Predict* which words influence "it" after 4 layers on the tree, and on the path graph. Run to
+# **1. Deeper on the tree.** In the cell of section 8 that prints what "it" has heard, change `Ls = (1, 2, 3)` to
+# `Ls = (1, 2, 3, 4)`. *Predict* which words influence "it" after 4 layers on the tree, and on the path graph. Run to
 # check.
 #
 # <details><summary>Answer</summary>
@@ -995,12 +1012,14 @@ print("mean at node 0 and node 4:", my_segment_mean(msg, count_graph.receivers, 
 #
 # Now $\mathcal{N}(0) = \{1, 3\}$ and $\mathcal{N}(3) = \{2\}$. Node 0: $(1, 0) + [(0, 1) + (0, 2)] + (0, -2) = (1, 1)$,
 # ReLU keeps it. Node 3: $(0, 2) + (1, 2) + (0, -2) = (1, 2)$. Nodes 1 and 2 are unchanged: $h' = [(1, 1), (2, 2),
-# (1, 2), (1, 2)]$. Three later cells stop with an `AssertionError`, each at its
-# `assert_allclose(..., expected)`: the loop cell (section 3), the gather + `segment_sum` cell (section 4) and the
-# `A @ (h V)` cell (section 5), because `expected` is still the old hand calculation — the loop, the gather and
+# (1, 2), (1, 2)]$. Four assertions in three later cells stop with an `AssertionError`, each an
+# `assert_allclose(..., expected)`: in the loop cell (section 3), the gather + `segment_sum` cell (section 4) and,
+# twice, the `A @ (h V)` cell (section 5: `h_dense` and `h_module`), because `expected` is still the old hand calculation — the loop, the gather and
 # the dense version agree with each other (the loop cell prints the new $h'$ before its check). Every other cell
-# runs: the plot's title now reads "one-way: 3→0". And the `A.T` cell of section 7 now reports *no* changed
-# rows, `[]`: transposing the new adjacency gives exactly the old graph, whose answer is the stored `expected`.
+# runs: the plot's title now reads "one-way: 3→0". Once you comment those out, section 5 prints `True` for the four ways agreeing
+# with each other and `False` for the stale `expected`. The `A.T` cell of section 7 still reports rows
+# `[0, 3]`: it compares with `gl.gnn_layer` on the same graph. Against the stored `expected` it would have
+# reported `[]` -- transposing the new adjacency gives exactly the old graph, whose answer `expected` holds.
 # A comparison is only as good as its reference.
 # </details>
 #

@@ -730,17 +730,26 @@ for i in range(n):
 print(
     f"distinct favourites: GAT {len(set(gat_scores.argmax(axis=1)))}, dot product {len(set(dot_scores.argmax(axis=1)))}"
 )
-same_order = all(
-    (np.argsort(gat_scores[i], kind="stable") == np.argsort(d, kind="stable")).all()
-    for i in range(n)
-)
-print("every GAT row ranks the senders exactly like d_j = a_src . z_j:", same_order)
+
+
+def ranks_like(scores, key):
+    """Does every row rank the senders like `key` (a larger key never scores lower; ties allowed)?"""
+    return bool((np.diff(scores[:, np.argsort(key)], axis=1) >= 0).all())
+
+
+same_order = ranks_like(gat_scores, d)
+print("every GAT row ranks the senders like d_j = a_src . z_j (ties allowed):", same_order)
 print("all rows of the GAT attention are equal:", np.allclose(gat_alpha, gat_alpha[0], atol=1e-12))
-rankings = {  # how many different orders of the senders the rows use: 1 = static attention
-    name: len({tuple(np.argsort(row, kind="stable")) for row in scores})
+rankings = {  # how many different orders of the senders the rows use (tied senders share a rank)
+    name: len({tuple(np.unique(row, return_inverse=True)[1].ravel()) for row in scores})
     for name, scores in (("GAT", gat_scores), ("dot product", dot_scores))
 }
 print("distinct rankings of the senders over the rows:", rankings)
+static_scorer = {  # static: one order of the senders that every row follows (ties allowed)
+    "GAT": same_order,
+    "dot product": ranks_like(dot_scores, dot_scores.sum(axis=0)),
+}
+print("static (every row follows one order of the senders):", static_scorer)
 
 # %% [markdown]
 # The softmax keeps the order of the scores, so we can look at the attention weights directly. A
@@ -750,7 +759,7 @@ print("distinct rankings of the senders over the rows:", rankings)
 # %%
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.5))
 for ax, a, name, kind in ((ax0, gat_alpha, "GAT", "additive"), (ax1, dot_alpha, "dot product", "")):
-    static = rankings[name] == 1  # every row ranks the senders the same way
+    static = static_scorer[name]  # every row ranks the senders the same way (ties allowed)
     label = "static" if static else "dynamic" if name == "dot product" else "not static"
     title = f"{name} ({kind}): {label}" if kind else f"{name}: {label}"
     gl.attention_heatmap(a, words, ax=ax, title=title)
@@ -846,8 +855,8 @@ print(f"distinct favourites: GATv2 {len(set(gatv2_scores.argmax(axis=1)))}")
 #
 # 3. **One loud word.** In section 5, right after `h = rng.normal(...)`, add `h[words.index("cat")] *= 10`.
 #    Predict how the attention that "sat" and the first "the" pay to "cat" changes (hint:
-#    it depends on the sign of $a_\text{src} \cdot z_\text{cat}$; print it with
-#    `(h @ params["W"])[words.index("cat")] @ params["a_src"][0]`). Run the rest of section 5 and the printed blocks to check.
+#    it depends on the sign of $a_\text{src} \cdot z_\text{cat}$; print it in a new cell after the one that makes
+#    `params`, with `(h @ params["W"])[words.index("cat")] @ params["a_src"][0]`). Run the rest of section 5 and the printed blocks to check.
 #
 #    <details><summary>Answer</summary>
 #
