@@ -131,7 +131,11 @@ _, tiny_alpha = gl.graph_attention(q[:, None, :], k[:, None, :], v[:, None, :], 
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [1.3, 1]})
 gl.draw_attention(
-    tiny_graph, tiny_alpha, tiny_words, ax=ax1, title="attention along the 9 edges j → i"
+    tiny_graph,
+    tiny_alpha,
+    tiny_words,
+    ax=ax1,
+    title=f"attention along the {tiny_graph.num_edges} edges j → i",
 )
 gl.attention_heatmap(
     weights, tiny_words, ax=ax2, annotate=True, title="the same weights as a matrix"
@@ -692,7 +696,7 @@ for i in (0, n - 1):
 float_mask = np.tril(np.ones((n, n)))  # forgot dtype=bool: 0.0 / 1.0
 gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=float_mask))
 short_mask = mask[:-1]  # shape (9, 10): one row short
-error = gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=short_mask))
+gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=short_mask))
 
 # %% [markdown]
 # The third mistake no function can catch: a **transposed** mask. `mask.T` has the right shape and dtype,
@@ -703,10 +707,16 @@ error = gl.show_error(lambda: gl.scaled_dot_product_attention(q3, k3, v3, mask=s
 _, w_wrong = my_masked_attention(q3, k3, v3, mask.T)
 print("weight above the diagonal, correct mask:   ", f"{np.triu(w_masked[0], 1).sum():.4f}")
 print("weight above the diagonal, transposed mask:", f"{np.triu(w_wrong[0], 1).sum():.4f}")
-print(
-    f"{words[0]!r} (first word) now attends to:",
-    [words[j] for j in np.flatnonzero(w_wrong[0, 0] > 0)],
-)
+if (mask == mask.T).all():  # exercise 2's window mask, for one
+    print("this mask is symmetric: its transpose is the same graph, nothing leaks")
+else:
+    print(
+        f"{words[0]!r} (first word) attends to",
+        [words[j] for j in np.flatnonzero(w_masked[0, 0] > 0)],
+        "with the mask,",
+        [words[j] for j in np.flatnonzero(w_wrong[0, 0] > 0)],
+        "with its transpose",
+    )
 
 # %% [markdown]
 # **A word with nothing to attend to.** Take the causal mask without the diagonal (each word sees only

@@ -320,10 +320,11 @@ for name, Wq in designed_W_Q.items():
 
 
 def strongest(row):
-    """The sender a row attends to most, or '(uniform)' if every sender gets 1/n."""
+    """The sender(s) a row attends to most (ties joined by /), or '(uniform)' if all get 1/n."""
     if np.allclose(row, 1 / len(row), rtol=0, atol=1e-9):
         return f"(uniform) {row.max():.4f}"
-    return f"{words[row.argmax()]:9s} {row.max():.4f}"
+    top = "/".join(words[j] for j in np.flatnonzero(row >= row.max() - 1e-9))
+    return f"{top:9s} {row.max():.4f}"
 
 
 titles = [f"head {m + 1}: {name}" for m, name in enumerate(designed)]
@@ -474,10 +475,10 @@ if graph == complete:  # theirs, weights: the dense layer (above)
     )
     print(f"graph path: {edges}, same numbers")
 else:
-    gap = np.abs(theirs_graph - theirs).max()
-    print(f"graph path: {edges}: h' differs from the dense layer's by up to {gap:.2f}")
+    max_diff = np.abs(theirs_graph - theirs).max()  # (not `gap`: the three-heads cell uses it)
+    print(f"graph path: {edges}: h' differs from the dense layer's by up to {max_diff:.2f}")
     for i in (words.index("sat"), 0):  # the root, and the first word
-        print(f"row of {words[i]!r} (one line per head):")
+        print(f"row of {words[i]!r} (word {i}; one line per head):")
         print(dense_alpha[:, i])
 
 # %% [markdown]
@@ -517,7 +518,7 @@ gl.show_error(lambda: gl.multi_head_attention(params_designed, h_designed, num_h
 
 layer_params = gl.init_transformer_layer(np.random.default_rng(0), d_model, num_heads=2, d_ff=64)
 # the whole layer's params instead of layer_params["attn"]:
-error = gl.show_error(lambda: gl.multi_head_attention(layer_params, h, num_heads=2))
+gl.show_error(lambda: gl.multi_head_attention(layer_params, h, num_heads=2))
 
 
 # %% [markdown]
@@ -892,7 +893,9 @@ for name, layer in stacks.items():  # one line per stack as soon as it is done
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 layers = np.arange(depth + 1)
-for color, name in zip(["C0", "C2", "C3"], stacks, strict=True):
+colors = {"post-LN": "C0", "pre-LN": "C2", "post-LN, no residual links": "C3"}  # as in the text
+for m, name in enumerate(stacks):
+    color = colors.get(name, f"C{4 + m}")  # a stack you add gets a colour of its own
     for ax, values in [(axes[0], cosine[name]), (axes[1], norms[name])]:
         ax.plot(layers, values.T, color=color, alpha=0.25, lw=0.8)
         ax.plot(layers, values.mean(axis=0), "o-", color=color, ms=3, label=name)
@@ -921,8 +924,11 @@ plt.show()
 #   after two layers instead of 0.997, but 0.998 after twelve. Residual links do not forbid
 #   smoothing; they keep each word's own vector in every sum, so the smoothing is gradual and the
 #   first layers still see distinct words, which gives training something to work with. (Which
-#   sublayer drives the drift? Try a stack with the FFN removed, then one with the attention
-#   removed: here it is the attention.)
+#   sublayer drives the drift? Add to `stacks` a post-LN stack without its FFN,
+#   `"no FFN": lambda p, x: gl.layer_norm(x + gl.multi_head_attention(p["attn"], x), **p["ln1"])`,
+#   then one without its attention,
+#   `"no attention": lambda p, x: gl.layer_norm(x + gl.feed_forward(p["ffn"], x), **p["ln2"])`:
+#   here it is the attention.)
 # - **Pre-LN (green):** the identity path is never normalised, $h^{(L)} = h^{(0)} + \sum_\ell
 #   \text{sublayer}_\ell$, so the input words stay visible at every depth and the words stay the
 #   most distinct. The price is on the right: the rows grow with depth (post-LN pins them at
@@ -1096,7 +1102,7 @@ for name, gnn, gat, transformer in rows:
 #    (`alpha_edges`), replace `graph = complete` by `graph = gl.dependency_graph(heads, self_loops=True)`
 #    and rerun it: the three heads now attend only along the tree, and the cell prints the rows of
 #    "sat" and of the first "the", one line per head, and how far the output moved from the dense
-#    layer's `out` (why does it move?). When would you rather give a model the parse than make it
+#    layer's output `theirs` (why does it move?). When would you rather give a model the parse than make it
 #    rediscover it from $n^2$ edges?
 # 2. **Do heads learn different syntactic relations?** Our three heads follow three relations
 #    because we designed them (the heatmaps of Part 2). Trained BERT heads do something similar for

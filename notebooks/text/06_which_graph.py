@@ -216,10 +216,11 @@ sentence_graphs = {
     "BigBird": bigbird,
     "dependency tree": tree,
 }
-print(f"{'graph':26s} {'edges E':>8s} {'E / n²':>7s}  min, max in-degree")
+w = max(map(len, sentence_graphs)) + 1  # the longest name, e.g. after exercise 2
+print(f"{'graph':{w}s} {'edges E':>8s} {'E / n²':>7s}  min, max in-degree")
 for name, g in sentence_graphs.items():
     print(
-        f"{name:26s} {g.num_edges:8d} {g.num_edges / n**2:7.2f}  {g.in_degree.min()}, {g.in_degree.max()}"
+        f"{name:{w}s} {g.num_edges:8d} {g.num_edges / n**2:7.2f}  {g.in_degree.min()}, {g.in_degree.max()}"
     )
 
 # %%
@@ -296,6 +297,7 @@ fig, axes = plt.subplots(
     gridspec_kw={"width_ratios": [2.4, 1]},
 )
 for row, (name, g) in enumerate(sentence_graphs.items()):
+    print(f"drawing {row + 1} of {len(sentence_graphs)}: {name}")  # (a few seconds in all)
     alpha = attention[name]
     gl.draw_attention(
         g, alpha, words, ax=axes[row, 0], title=f"{name}: {g.num_edges} edges, head 0"
@@ -317,7 +319,7 @@ cat = words.index("cat")
 for name, g in sentence_graphs.items():
     edge = np.flatnonzero((g.senders == cat) & (g.receivers == it))
     weight = f"alpha = {attention[name][edge[0], 0]:.3f}" if edge.size else "no edge"
-    print(f"{name:26s} '{words[cat]}' -> '{words[it]}': {weight}")
+    print(f"{name:{w}s} '{words[cat]}' -> '{words[it]}': {weight}")
 
 # %% [markdown]
 # Only the complete graph, and perhaps a lucky random edge, has the edge. On the window, the
@@ -470,7 +472,7 @@ for name in [f"window r={r_window}", f"window + global {hub_names}"]:
             err_msg=f"{name}, L = {L}: the words that move '{words[it]}' should be those within {L} hops",
         )
         print(
-            f"{name:24s} L = {L}: {moved.sum():2d} words influence '{words[it]}'",
+            f"{name:{w}s} L = {L}: {moved.sum():2d} words influence '{words[it]}'",
             "(all)" if moved.all() else "",
         )
 print("nudging words through real attention layers == the hop distances: True")
