@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import as_count, as_float_array, check_node
+from ._checks import as_float_array, check_node
 from .gnn_layers import gat_layer, init_gat_layer
 from .graphs import add_self_loops
 from .transformer_layers import init_transformer_layer, transformer_layer
@@ -195,9 +195,13 @@ def kept_edges(graph, weights: np.ndarray, top_k, receiver) -> np.ndarray:
     if receiver is not None:
         keep &= graph.receivers == check_node(receiver, graph.num_nodes, "receiver")
     if top_k is not None:
-        k = as_count(top_k, "top_k")
-        if k < 1:
-            raise ValueError(f"top_k must be >= 1 (edges kept per receiver), got {k}")
+        if isinstance(top_k, bool | np.bool_) or not isinstance(top_k, int | np.integer):
+            raise TypeError(
+                f"top_k must be an int >= 1 or None, got {type(top_k).__name__} {top_k!r}"
+            )
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1 (edges kept per receiver) or None, got {top_k}")
+        k = int(top_k)
         order = np.lexsort((-weights, graph.receivers))  # by receiver, strongest first
         rank = np.empty(graph.num_edges, dtype=np.int64)
         rank[order] = np.arange(graph.num_edges) - graph.indptr[graph.receivers[order]]

@@ -365,7 +365,19 @@ def _check_batch(params, batch) -> dict:
             f"the model was built with virtual_node={built} (init_residual_gnn) but the batch "
             f"has virtual_node={given} (node_batch): make them agree"
         )
+    _check_features(params, np.shape(batch["x"]), "the batch's x (node_batch)", "init_residual_gnn")
     return batch
+
+
+def _check_features(params, x_shape: tuple, what: str, init: str) -> None:
+    """The nodes' feature width must be the ``d_in`` the model was built with."""
+    __tracebackhide__ = True
+    W_shape = np.shape(params["input"]["W"]) if isinstance(params.get("input"), dict) else None
+    if W_shape and len(x_shape) and x_shape[-1] != W_shape[0]:
+        raise ValueError(
+            f"{what} has {x_shape[-1]} features per node (shape {x_shape}) but the model was "
+            f"built for d_in={W_shape[0]} ({init}; params['input']['W'] is {W_shape})"
+        )
 
 
 def _check_padded_graphs(params, x, pe, mask) -> tuple:
@@ -382,6 +394,7 @@ def _check_padded_graphs(params, x, pe, mask) -> tuple:
             f"x must be a padded batch (B, L, F) and mask (B, L) booleans, got x {x.shape} "
             f"and mask {mask.dtype} {mask.shape} (see pad_batch)"
         )
+    _check_features(params, x.shape, "x", "init_graph_transformer")
     if not mask[:, 0].all():
         b = int(np.argmin(mask[:, 0]))
         raise ValueError(f"mask[{b}, 0] is False: node 0 of graph {b} is read out, it must be real")

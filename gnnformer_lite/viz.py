@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import (
+    as_count,
     as_float_array,
     check_alpha,
     check_layer_size,
@@ -357,6 +358,7 @@ def draw_layers(
     words, graphs = sentence_graphs(sentence, heads, radius=radius)
     d = check_layer_size(d)
     target = check_node(receiver, len(words), "receiver")
+    seed = as_count(seed, "seed")  # an int >= 0 (np.random's own error would not name it)
     if heads is not None:
         graph, name = graphs["tree"], "the dependency tree"
     else:
@@ -368,13 +370,19 @@ def draw_layers(
 
     into = "" if target is None else f"; into {target} {words[target]!r}"
     k = None if target is not None else top_k  # one word's edges: all of them
-    drawn = "" if k is None else f", each word's {k} strongest drawn"
-    gnn_title = f"GNN on {name}: {graph.num_edges} edges, all of weight 1{into}"
+    n = len(words)  # (with k >= n every edge is drawn: no "strongest" to pick)
+    drawn = "" if k is None or k >= n else f", each word's {k} strongest drawn"
+
+    def edges(g) -> str:
+        return f"{g.num_edges} edge{'s' * (g.num_edges != 1)}"
+
+    weight = {0: "", 1: ", of weight 1"}.get(graph.num_edges, ", all of weight 1")
+    gnn_title = f"GNN on {name}: {edges(graph)}{weight}{into}"
     draw_graph(graph, words, ax=axes[0], highlight=target, title=gnn_title)
-    gat_title = f"GAT on {name} + self loops: α on {gat_graph.num_edges} edges{into}"
+    gat_title = f"GAT on {name} + self loops: α on {edges(gat_graph)}{into}"
     draw_attention(gat_graph, alpha, words, ax=axes[1], receiver=target, title=gat_title)
     transformer_title = (
-        f"Transformer on the complete graph: α on {complete.num_edges} edges{drawn}{into}"
+        f"Transformer on the complete graph: α on {edges(complete)}{drawn}{into}"
     )
     draw_attention(
         complete, weights, words, ax=axes[2], top_k=k, receiver=target, title=transformer_title

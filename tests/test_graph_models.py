@@ -311,7 +311,9 @@ def test_residual_gnn_bad_inputs():
     with pytest.raises(TypeError, match="params must be the dict made by init_residual_gnn"):
         gl.residual_gnn(batch, params)
     wrong = gl.init_residual_gnn(np.random.default_rng(0), C + 1, 4, 1, C)
-    with pytest.raises(ValueError, match=r"W has shape \(5, 4\) but x has d_in=6"):
+    with pytest.raises(
+        ValueError, match=r"has 6 features per node .* built for d_in=5 \(init_residual_gnn"
+    ):
         gl.residual_gnn(wrong, batch)
     with pytest.raises(ValueError, match=r"labels has shape \(1,\)"):
         gl.residual_gnn_loss(params, batch, data["labels"][:1])
@@ -497,6 +499,27 @@ def test_graph_transformer_positions_must_match_the_model():
             call(without, x, pe, mask, *extra)
 
 
+def test_both_models_name_features_of_the_wrong_width():
+    """Features with a colour too many: the model's d_in is named, not a matmul's shapes."""
+    data = small_data(2, seed=13)
+    wide = [np.hstack([f, np.zeros((len(f), 1))]) for f in data["features"]]
+    d_in = data["features"][0].shape[1]
+    with pytest.raises(
+        ValueError,
+        match=rf"the batch's x \(node_batch\) has {d_in + 1} features "
+        rf"per node .* built for d_in={d_in} \(init_residual_gnn;",
+    ):
+        gl.residual_gnn(gnn_params(5), gl.node_batch(data["graphs"], wide))
+    x, pe, mask = padded(data)
+    x = np.concatenate([x, np.zeros((*x.shape[:2], 1))], axis=-1)
+    with pytest.raises(
+        ValueError,
+        match=rf"^x has {d_in + 1} features per node .* "
+        rf"built for d_in={d_in} \(init_graph_transformer;",
+    ):
+        gl.graph_transformer(transformer_params(10), x, pe, mask)
+
+
 def test_hand_made_graph_transformer_params():
     """Layers without their settings: num_heads must be given, norm defaults to "post"."""
     data = small_data(3, seed=13)
@@ -541,7 +564,11 @@ def test_graph_transformer_bad_inputs():
         ((x, pe[:2], mask), ValueError, rf"pe has shape \(2, {L}, 3\) but x has \({B}, {L}, 6\)"),
         ((x, pe * np.nan, mask), ValueError, "pe contains NaN"),
         ((x * np.nan, pe, mask), ValueError, "x contains NaN"),
-        ((x[..., :5], pe, mask), ValueError, r"W has shape \(6, 4\) but x has d_in=5"),
+        (
+            (x[..., :5], pe, mask),
+            ValueError,
+            r"^x has 5 features per node .* built for d_in=6 \(init_graph_transformer",
+        ),
     ]
     for args, error, match in cases:
         with pytest.raises(error, match=match):

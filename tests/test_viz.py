@@ -439,7 +439,7 @@ def test_draw_attention_rejects_bad_top_k_and_receiver():
     alpha = np.ones(9) / 3
     with pytest.raises(ValueError, match=r"top_k must be >= 1 .* got 0"):
         gl.draw_attention(graph, alpha, top_k=0)
-    with pytest.raises(TypeError, match="top_k must be an int, got float 1.5"):
+    with pytest.raises(TypeError, match="top_k must be an int >= 1 or None, got float 1.5"):
         gl.draw_attention(graph, alpha, top_k=1.5)
     with pytest.raises(ValueError, match=r"receiver=3 is out of range for a graph of n=3 nodes"):
         gl.draw_attention(graph, alpha, list("abc"), receiver=3)
@@ -765,6 +765,13 @@ def test_draw_layers_into_given_axes():
         ({"receiver": 3}, ValueError, "receiver=3 is out of range"),
         ({"receiver": "cat"}, TypeError, "receiver must be a node index"),
         ({"top_k": 0}, ValueError, "top_k must be >= 1"),
+        (
+            {"top_k": -1},
+            ValueError,
+            r"top_k must be >= 1 \(edges kept per receiver\) or None, got -1",
+        ),
+        ({"seed": "a"}, TypeError, "seed must be an int, got str 'a'"),
+        ({"seed": -1}, ValueError, "seed must be >= 0, got -1"),
         ({"axes": "two"}, ValueError, "axes must be three matplotlib Axes, got 2 items"),
         ({"axes": "text"}, ValueError, "axes must be three matplotlib Axes, got 1 items"),
     ],

@@ -54,9 +54,9 @@ print(f"{n} word" + "s" * (n != 1))
 if heads is not None:
     for i, word in enumerate(words):
         head = f"{heads[i]} {words[heads[i]]}" if heads[i] >= 0 else "-1 ROOT"
-        print(f"  {i}  {word:10s} head: {head}")
+        print(f"  {i:>2}  {word:10s} head: {head}")
 for name, graph in graphs.items():
-    print(f"{name:9s} {graph.num_edges:4d} edges")
+    print(f"{name:9s} {graph.num_edges:4d} edge" + "s" * (graph.num_edges != 1))
 
 # %% [markdown]
 # Each graph is what the function of that name builds, so every number above follows from $n$
@@ -130,7 +130,8 @@ plt.show()
 #   incoming edges are drawn.
 
 # %%
-gl.draw_layers(sentence, heads, seed=0, top_k=2)
+SEED, RADIUS = 0, 1  # the random layer's seed; the window's radius (used without heads)
+gl.draw_layers(sentence, heads, seed=SEED, radius=RADIUS, top_k=2)
 plt.tight_layout()
 plt.show()
 
@@ -145,7 +146,7 @@ plt.show()
 # %%
 i = n - 1  # the receiver, by position: the last word; or e.g. i = words.index("chased")
 print(f"receiver: word {i} of 0..{n - 1}, {words[i]!r}")
-gl.draw_layers(sentence, heads, seed=0, receiver=i)
+gl.draw_layers(sentence, heads, seed=SEED, radius=RADIUS, receiver=i)
 plt.tight_layout()
 plt.show()
 
@@ -155,8 +156,9 @@ plt.show()
 # tree (or window), with the same random layer `draw_layers` uses:
 
 # %%
-graph = gl.add_self_loops(graphs["tree"] if heads is not None else gl.path_graph(n))
-rng = np.random.default_rng(0)
+window = gl.window_graph(n, RADIUS, self_loops=False)  # draw_layers's graph without heads
+graph = gl.add_self_loops(graphs["tree"] if heads is not None else window)
+rng = np.random.default_rng(SEED)  # draw_layers's features and GAT weights
 h = rng.normal(size=(n, 8))
 _, alpha = gl.gat_layer(gl.init_gat_layer(rng, 8, 8), h, graph, return_attention=True)
 per_receiver = gl.segment_sum(alpha, graph.receivers, n)  # (n, 1): the sum into each word
@@ -167,7 +169,7 @@ print("weights into each word sum to", np.round(per_receiver[:, 0], 6))
 for i, word in enumerate(words):
     into_i = graph.receivers == i  # the edges j -> i
     j = graph.senders[into_i][np.argmax(alpha[into_i, 0])]
-    print(f"{i} {word:10s} listens most to {j} {words[j]!r} ({alpha[into_i, 0].max():.2f})")
+    print(f"{i:>2} {word:10s} listens most to {j:>2} {words[j]!r} ({alpha[into_i, 0].max():.2f})")
 
 # %% [markdown]
 # ## 3. When the input is wrong
@@ -223,7 +225,7 @@ for what, bad_sentence, bad_heads in bad_inputs:
 #
 #    Only `window`, `complete` and `causal` (the tree needs heads). The GNN and GAT panels use the
 #    window graph of radius 1 (without self loops for the GNN, whose $h_i U$ term is already the self
-#    term): each word hears its left and right neighbour. `gl.draw_layers(sentence, radius=2)` widens it.
+#    term): each word hears its left and right neighbour. `RADIUS = 2` (section 2) widens it.
 #    </details>
 #
 # 3. **Make a cycle on purpose.** Write heads in which two words are each other's head. What does the
@@ -247,7 +249,7 @@ for what, bad_sentence, bad_heads in bad_inputs:
 #    dense picture; the GAT already has just the tree's (or window's) edges.
 #    </details>
 #
-# 5. **Which picture depends on the seed?** Change `seed=0` to `seed=1` in section 2. Which panels
+# 5. **Which picture depends on the seed?** Change `SEED = 0` to `SEED = 1` in section 2. Which panels
 #    change, and which cannot?
 #
 #    <details><summary>Answer</summary>
@@ -265,7 +267,7 @@ for what, bad_sentence, bad_heads in bad_inputs:
 #    other way round? Paste at the end of section 1 (with `heads` given): row $i$, column $j$ is
 #    their hops in the tree minus their distance $\lvert i - j \rvert$ in the sentence, $> 0$ where
 #    the tree puts them farther apart:
-#    `print(gl.hop_distance(graphs["tree"]) - np.abs(np.subtract.outer(np.arange(n), np.arange(n))))`
+#    `print(gl.hop_distance(graphs["tree"]) - np.abs(np.subtract.outer(np.arange(n), np.arange(n))) if "tree" in graphs else "no tree: give heads")`
 # 2. A Transformer on the complete graph could learn the tree's edges as attention. Would you rather
 #    give a model the tree (and risk a wrong parse) or let it find structure itself?
 
