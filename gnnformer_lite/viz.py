@@ -381,9 +381,7 @@ def draw_layers(
     draw_graph(graph, words, ax=axes[0], highlight=target, title=gnn_title)
     gat_title = f"GAT on {name} + self loops: α on {edges(gat_graph)}{into}"
     draw_attention(gat_graph, alpha, words, ax=axes[1], receiver=target, title=gat_title)
-    transformer_title = (
-        f"Transformer on the complete graph: α on {edges(complete)}{drawn}{into}"
-    )
+    transformer_title = f"Transformer on the complete graph: α on {edges(complete)}{drawn}{into}"
     draw_attention(
         complete, weights, words, ax=axes[2], top_k=k, receiver=target, title=transformer_title
     )

@@ -481,16 +481,8 @@ def train_gnn(kind, num_layers, steps=300, lr=3e-2, seed=0, print_every=None):
         return gl.sentence_gnn_loss(params, batch, train["labels"][idx])
 
     params = gl.init_sentence_gnn(np.random.default_rng(seed), len(vocab), 16, num_layers)
-    params, history = gl.train(
-        loss_fn,
-        params,
-        len(train["labels"]),
-        steps=steps,
-        batch_size=64,
-        lr=lr,
-        seed=seed,
-        print_every=print_every,  # a long run: a line every print_every steps
-    )
+    run = {"steps": steps, "batch_size": 64, "lr": lr, "seed": seed, "print_every": print_every}
+    params, history = gl.train(loss_fn, params, len(train["labels"]), **run)
     last = np.mean(history["loss"][-50:])  # one progress line per model
     print(
         f"{num_layers}-layer GNN on the {kind}: {steps} steps, loss {last:.3f} (mean of the last 50)"
