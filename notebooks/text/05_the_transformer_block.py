@@ -393,6 +393,8 @@ print("concatenating = reshaping back:", np.array_equal(split.reshape(2, 6), tin
 # ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
 def my_multi_head_attention(params, h, num_heads):
     """Multi-head self-attention on the complete graph: (h' (n, d_model), alpha (H, n, n))."""
+    if params.get("num_heads", num_heads) != num_heads:  # params from gl.init_* remember theirs
+        raise ValueError(f"num_heads={num_heads}, but params were built with {params['num_heads']}")
     n, d_model = h.shape
     d_head = d_model // num_heads
 
@@ -781,6 +783,8 @@ print(
 # ✎ practice: this body is yours to write in practice/05_the_transformer_block.ipynb
 def my_transformer_block(params, h, num_heads, norm="post"):
     """One Transformer layer on the complete graph, LayerNorm after ("post") or before ("pre")."""
+    if params.get("norm", norm) != norm:  # params from gl.init_transformer_layer remember theirs
+        raise ValueError(f"norm={norm!r}, but params were built with norm={params['norm']!r}")
     attn, ffn = params["attn"], params["ffn"]
     ln1, ln2 = params["ln1"], params["ln2"]  # {"gamma", "beta"}: LN_1(x) = my_layer_norm(x, **ln1)
     if norm == "pre":  # x = h + MHA(LN_1(h)), h' = x + FFN(LN_2(x))
