@@ -427,7 +427,8 @@ for make in mistakes:
 
 # %%
 h_wrong = gl.relu(h_toy @ toy_params["U"] + A.T @ (h_toy @ toy_params["V"]) + toy_params["b"])
-differs = np.flatnonzero(~np.isclose(h_wrong, h_module).all(axis=1))  # against gl.gnn_layer
+h_right = gl.gnn_layer(toy_params, h_toy, toy)  # the reference: the module on the same graph
+differs = np.flatnonzero(~np.isclose(h_wrong, h_right).all(axis=1))
 print("with A.T, rows that change on the toy graph:", differs.tolist())
 print(
     "is the tree's adjacency symmetric?         ",
