@@ -16,7 +16,7 @@ from gnnformer_lite.practice import gradient_check as practice
 
 @passes(
     "gradient_check",
-    "3 cases agree with central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
+    "4 cases agree with central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
 )
 def my_gradient_check(f, x, eps=1e-6):
     """Move one entry of x through a flat view, then write its saved value back."""
@@ -32,7 +32,7 @@ def my_gradient_check(f, x, eps=1e-6):
 
 @passes(
     "gradient_check",
-    "3 cases agree with central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
+    "4 cases agree with central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)",
 )
 def my_gradient_check_copies(f, x, eps=1e-6):
     """x + e and x - e as new arrays: x is never touched."""

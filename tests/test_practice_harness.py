@@ -270,7 +270,8 @@ def test_compare_with_replaces_compare():
 
 def test_same_results():
     same = harness._same
-    assert same(ValueError("a"), ValueError("b"), **TOL)
+    assert same(ValueError("a"), ValueError("a"), **TOL)
+    assert not same(ValueError("a"), ValueError("b"), **TOL)  # another message: another mistake
     assert not same(ValueError("a"), TypeError("a"), **TOL)
     assert not same(ValueError("a"), np.zeros(1), **TOL)
     assert same((np.zeros(1), [1.0]), [np.zeros(1), np.array([1.0])], **TOL)

@@ -38,7 +38,7 @@ def adam(param, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, *, correct=True
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 
 
-@passes("adam_step", "5 cases agree with gl.adam_update on one array")
+@passes("adam_step", "6 cases agree with gl.adam_update on one array")
 def my_adam_step(param, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
     return adam(param, grad, m, v, t, lr, betas, eps)
 

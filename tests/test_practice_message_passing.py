@@ -161,5 +161,5 @@ def test_a_float32_softmax_must_stay_float32():
         return my_segment_softmax(logits.astype(np.float64), receivers, num_nodes)
 
     first = first_line(practice.check_segment_softmax, float64)
-    assert "case 8 of 8 (float32 logits + 100)" in first
+    assert "case 8 of 9 (float32 logits + 100)" in first
     assert first.endswith("it returned dtype float64 for float32 input: keep the input's dtype")

@@ -53,7 +53,7 @@ def my_dependency_graph(heads):
 # --- wrong implementations written as a learner might, not as the catalogue ------------
 
 
-@named_as("window_graph", "the window not cut")
+@named_as("window_graph", "the window clipped")
 def window_clipped(n, radius):
     i = np.repeat(np.arange(n), 2 * radius + 1)
     j = np.clip(i + np.tile(np.arange(-radius, radius + 1), n), 0, n - 1)

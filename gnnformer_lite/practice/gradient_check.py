@@ -42,10 +42,15 @@ def _gradient_cases() -> list:
         lambda x: np.tanh(x @ A).sum(),
     )
     x = np.round(np.random.default_rng(3).normal(size=(2, 3)), 2)
+    cube = _Function("f(x) = sum(x ** 3)", lambda x: (x**3).sum())
     return [
         ("the hand-sized case: x = (1, 2, 3), eps = 1e-3", (hand, np.array([1.0, 2.0, 3.0]), 1e-3)),
         ("x of shape (2, 3), entries that interact, eps = 1e-3", (mixed, x, 1e-3)),
         ("the default eps (1e-6)", (mixed, x)),
+        (  # the central difference of x^3 is 3 x^2 + eps^2 exactly: eps used, both sides taken
+            "a large step, eps = 0.1: central differences give 3 x^2 + eps^2",
+            (cube, np.array([1.0, -2.0, 0.5]), 0.1),
+        ),
     ]
 
 

@@ -105,13 +105,23 @@ def run_check(
             continue
         where = f"✘ {name}, case {k} of {len(cases)} ({label})"
         diagnosis = diagnose(mistakes, args, got, expected, atol=atol, rtol=rtol, given=given)
+        if diagnosis == NO_MISTAKE and _not_about_values(problem):
+            diagnosis = ""  # a dtype, shape, type or in-place problem: its sentence says it all
         raise PracticeError(
-            f"{where}: {problem}\n{diagnosis}\n"
+            f"{where}: {problem}\n"
+            + (f"{diagnosis}\n" if diagnosis else "")
             + _inputs(fn, args)
             + f"\nexpected ({reference_name}):\n{indent(show(expected))}"
             + f"\ngot:\n{indent(show(got))}"
         ) from None
     print(f"✔ {name}: {len(cases)} cases agree with {reference_name}")
+
+
+def _not_about_values(problem: str) -> bool:
+    """Is ``problem`` (a sentence of ``compare``) about the result's dtype, shape or type, or an
+    argument changed in place -- not about its numbers?"""
+    markers = ("returned dtype", "returned shape", "should return", "returned None", "in place")
+    return any(marker in problem for marker in markers)
 
 
 def call(fn, args):
@@ -171,7 +181,8 @@ def compare(expected, got, *, atol: float, rtol: float, same_dtype: bool = False
     if same_dtype and expected.dtype.kind == "f" and got.dtype != expected.dtype:
         return f"it returned dtype {got.dtype} for {expected.dtype} input: keep the input's dtype"
     if np.isnan(got.astype(float)).any() and not np.isnan(expected.astype(float)).any():
-        return f"it returned NaN, first at {_first_difference(expected, got, atol, rtol)}"
+        nan = tuple(int(i) for i in np.argwhere(np.isnan(got.astype(float)))[0])
+        return f"it returned NaN, first at entry {list(nan)}: expected {expected[nan]:.6g}, got nan"
     if not np.allclose(got, expected, atol=atol, rtol=rtol):
         return f"the entries differ, first at {_first_difference(expected, got, atol, rtol)}"
     return None
@@ -230,9 +241,10 @@ def likely_mistake(name: str, why: str) -> str:
 
 
 def _same(a, b, *, atol, rtol) -> bool:
-    """The same result: equal arrays (NaN matching NaN), or exceptions of the same type."""
+    """The same result: equal arrays (NaN matching NaN), or the same exception (type and message:
+    a mistake that raises another ValueError is another mistake)."""
     if isinstance(a, Exception) or isinstance(b, Exception):
-        return type(a) is type(b)
+        return type(a) is type(b) and str(a) == str(b)
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):
         return len(a) == len(b) and all(
             _same(x, y, atol=atol, rtol=rtol) for x, y in zip(a, b, strict=True)

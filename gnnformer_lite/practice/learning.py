@@ -218,6 +218,10 @@ def _adam_cases() -> list:
             (np.ones(4), tiny * 1e3, m4, v4, 2, 0.1, (0.8, 0.99), 1e-6),
         ),
         ("float32 arrays, t = 3", (*f32, 3, 0.01)),
+        (
+            "eps = 1e-6 given, gradients of 1e-7 and less, t = 1: where the given eps matters",
+            (np.ones(4), tiny * 1e-3, 0 * tiny, 0 * tiny, 1, 0.1, (0.9, 0.999), 1e-6),
+        ),
     ]
 
 

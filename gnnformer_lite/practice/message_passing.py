@@ -78,11 +78,21 @@ def _softmax_cases() -> list:
         ),
         ("receivers near +1000 and near -1000", (apart, g.receivers, g.num_nodes)),
         ("float32 logits + 100", ((small + 100).astype(np.float32), star.receivers, 4)),
+        (  # the max subtracted, not any other value: exp(900) overflows
+            "one receiver's logits 0 and 900: only its largest makes every exponent <= 0",
+            (np.array([0.0, 900.0, 1.0]), np.array([0, 0, 1]), 2),
+        ),
     ]
 
 
 def _naive(logits, receivers, num_nodes):
     ex = np.exp(logits)
+    return ex / segment_sum(ex, receivers, num_nodes)[receivers]
+
+
+def _smallest(logits, receivers, num_nodes):
+    m = -segment_max(-logits, receivers, num_nodes)  # each receiver's smallest logit
+    ex = np.exp(logits - m[receivers])
     return ex / segment_sum(ex, receivers, num_nodes)[receivers]
 
 
@@ -111,6 +121,12 @@ def _over_heads(logits, receivers, num_nodes):
 
 
 SOFTMAX_MISTAKES = [
+    (
+        "each receiver's smallest logit subtracted, not its largest",
+        "Any shift cancels in the ratio, but only the largest keeps every exponent <= 0: with\n"
+        "logits 0 and 900, exp(900 - 0) overflows. m = gl.segment_max(logits, receivers, n).",
+        _smallest,
+    ),
     (
         "no max subtracted, so exp overflows (or underflows) at large logits",
         "exp(1000) is inf in float64 and inf / inf is NaN; exp(-1000) is 0 and 0 / 0 is NaN.\n"

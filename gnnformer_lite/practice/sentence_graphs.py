@@ -58,6 +58,13 @@ def _window_not_cut(n, radius):
     return Graph(receivers + np.tile(offsets, n), receivers, n)  # j = i + t may be < 0 or >= n
 
 
+def _window_clipped(n, radius):
+    offsets = np.arange(-radius, radius + 1)
+    receivers = np.repeat(np.arange(n), offsets.size)
+    senders = np.clip(receivers + np.tile(offsets, n), 0, n - 1)  # -1 becomes 0: 0 -> 0 twice
+    return Graph(senders, receivers, n)
+
+
 def _window_no_self(n, radius):
     return _where(n, lambda i, j: (0 < abs(i - j)) & (abs(i - j) <= radius))
 
@@ -80,6 +87,12 @@ WINDOW_MISTAKES = [
         "j = i + t exists only for 0 <= j < n: keep those and drop the others. Clipping\n"
         "(np.clip) is no cure: it turns j = -1 into 0 and makes the edge 0 -> 0 twice.",
         _window_not_cut,
+    ),
+    (
+        "the window clipped into the sentence (np.clip) instead of cut at its ends",
+        "np.clip turns j = -1 into 0 and j = n into n - 1: the edges 0 -> 0 and n-1 -> n-1 come\n"
+        "twice. Keep only the j = i + t with 0 <= j < n (a mask), and drop the others.",
+        _window_clipped,
     ),
     (
         "the self loop left out (0 < |i - j| <= radius)",

@@ -78,6 +78,20 @@ def _flip_nothing(pe, rng):
     return pe.copy()
 
 
+def _flip_all(pe, rng):
+    return -pe
+
+
+def _flip_biased(pe, rng):
+    return pe * np.where(rng.random(pe.shape[-1]) < 0.1, -1.0, 1.0)  # a flip 1 time in 10
+
+
+def _flip_one_column(pe, rng):
+    out = pe.copy()
+    out[..., rng.integers(pe.shape[-1])] *= -1  # one column chosen, the others kept
+    return out
+
+
 FLIP_MISTAKES = [
     (
         "one sign per entry instead of one per column",
@@ -152,10 +166,29 @@ FLIP_MISTAKES = [
         "size=pe.shape[-1]), and return pe * s.",
         _flip_nothing,
     ),
+    (
+        "every column flipped at every call (-pe): no sign drawn",
+        "A sign flip is random, a fair coin per column: s = rng.choice([-1.0, 1.0],\n"
+        "size=pe.shape[-1]), then pe * s. Always -pe is one fixed sign, never the other.",
+        _flip_all,
+    ),
+    (
+        "a sign flipped with a probability other than 1/2",
+        "Each sign is a fair coin: rng.choice([-1.0, 1.0], size=k), or\n"
+        "np.where(rng.random(k) < 0.5, -1.0, 1.0). A rarer flip trains on one sign mostly.",
+        _flip_biased,
+    ),
+    (
+        "one column flipped per call, not an independent sign per column",
+        "Every column gets its own coin, all k at once: s = rng.choice([-1.0, 1.0], size=k).\n"
+        "Choosing one column to flip ties the columns: all kept or all flipped never happens.",
+        _flip_one_column,
+    ),
 ]
 _FLIP = {wrong.__name__.removeprefix("_flip_"): (name, why) for name, why, wrong in FLIP_MISTAKES}
 
 _DRAWS = 20  # calls with one generator: each column must show both signs
+_FAIR_DRAWS = 400  # ... and over this many, each flipped about half the time, independently
 
 
 def _chain(n: int, k: int) -> np.ndarray:
@@ -274,6 +307,8 @@ def _from_rng(fn, pe, seed, got, global_used, rng_used):
     if not rng_used:
         if np.array_equal(got, pe):
             mistake = "nothing"
+        elif np.array_equal(got, -pe):
+            mistake = "all"
         else:
             mistake = "seeded_inside" if np.array_equal(again, got) else "fresh"
         return ("it did not draw from the rng it was given", mistake), expected, rng_text
@@ -307,7 +342,36 @@ def _both_signs(fn, pe, seed, first):
         m = int(one_sign[0])
         problem = f"column {m} got the sign {signs[0, m]:+.0f} in all {_DRAWS} draws"
         return (problem, ""), signs, expected, rng_text
+    found = _fair_coins(fn, pe, rng, signs)
+    if found is not None:
+        return found, signs, expected, rng_text
     return None, first, expected, rng_text
+
+
+def _fair_coins(fn, pe, rng, signs) -> tuple[str, str] | None:
+    """Over ``_FAIR_DRAWS`` draws: not the same number of columns flipped every time (one coin
+    per column), and each column flipped 35-65 % of the time (a fair coin)."""
+    __tracebackhide__ = True
+    for _ in range(_FAIR_DRAWS - len(signs)):
+        got = call(fn, (pe.copy(), rng))
+        found = _per_column_signs(pe, got)
+        if found is not None:
+            return found
+        signs = np.vstack([signs, np.sign((got * pe).sum(axis=0))])
+    flipped = signs < 0
+    count = flipped.sum(axis=1)  # columns flipped in each draw
+    if np.all(count == count[0]):
+        problem = (
+            f"in each of {len(signs)} draws exactly {count[0]} of the {pe.shape[-1]} columns "
+            "were flipped: each column should get its own coin"
+        )
+        return problem, "one_column"
+    rate = flipped.mean(axis=0)
+    m = int(np.argmax(np.abs(rate - 0.5)))
+    if abs(rate[m] - 0.5) > 0.15:  # a fair coin: 50 % +- 2.5 % over 400 draws
+        problem = f"over {len(signs)} draws column {m} was flipped in {rate[m]:.0%} of them"
+        return problem + ": each sign should come with probability 1/2", "biased"
+    return None
 
 
 def check_flip_signs(fn) -> None:
