@@ -30,6 +30,7 @@ __all__ = [
     "path_graph",
     "random_graph",
     "sentence_graphs",
+    "sentence_heads",
     "sentence_words",
     "window_graph",
 ]
@@ -309,20 +310,30 @@ def sentence_graphs(
     words = sentence_words(sentence)
     n = len(words)
     radius = as_count(radius, "radius")
+    heads = None if heads is None else sentence_heads(words, heads)
     graphs = {
         "window": window_graph(n, radius),
         "complete": complete_graph(n),
         "causal": causal_graph(n),
     }
     if heads is not None:
-        heads = as_index_array(heads, "heads")
-        if heads.shape != (n,):
-            raise ValueError(
-                f"heads has shape {heads.shape} but the sentence has {n} words "
-                f"({' '.join(words)!r}); give one head per word, -1 for the root"
-            )
         graphs["tree"] = dependency_graph(heads)
     return words, graphs
+
+
+def sentence_heads(words: Sequence[str], heads: ArrayLike) -> np.ndarray:
+    """``heads`` as an ``(n,)`` int array, one per word of ``words`` (a list works too).
+
+    Raises ``ValueError`` when the counts differ (``heads[i]`` is word i's head, -1 for
+    the root), with both shown; whether they make one tree is ``dependency_graph``'s check.
+    """
+    heads = as_index_array(heads, "heads")
+    if heads.shape != (len(words),):
+        raise ValueError(
+            f"heads has shape {heads.shape} but the sentence has {len(words)} words "
+            f"({' '.join(words)!r}); give one head per word, -1 for the root"
+        )
+    return heads
 
 
 def _is_tree(heads: np.ndarray) -> bool:

@@ -381,6 +381,15 @@ def test_heads_of_the_wrong_length(heads):
     match = rf"heads has shape \({len(heads)},\) but the sentence has 3 words \('the cat sat'\)"
     with pytest.raises(ValueError, match=match):
         gl.sentence_graphs("the cat sat", heads)
+    with pytest.raises(ValueError, match=match):  # the check sentence_graphs uses, on its own
+        gl.sentence_heads(["the", "cat", "sat"], heads)
+
+
+def test_sentence_heads_takes_a_list_and_gives_an_int_array():
+    heads = gl.sentence_heads(["dogs", "bark"], [1, -1])
+    assert heads.dtype == np.int64 and heads.tolist() == [1, -1]
+    with pytest.raises(TypeError, match="heads"):
+        gl.sentence_heads(["dogs", "bark"], [1.5, -1])
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,7 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 
 # %%
 words, heads = gl.example_sentence()
-heads = np.asarray(heads)  # (your own sentence: a list of head indices works too)
-if heads.shape != (len(words),):
-    raise ValueError(f"{len(words)} words but {heads.size} heads: give every word one head")
+heads = gl.sentence_heads(words, heads)  # one head per word, as an array (a list works too)
 for i, word in enumerate(words):
     head = words[heads[i]] if heads[i] >= 0 else "ROOT"
     print(f"{i}  {word:8s} head: {head}")

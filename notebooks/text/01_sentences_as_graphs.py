@@ -74,9 +74,7 @@ gl.setup_notebook()  # print options, figure format and style: same outputs on e
 
 # %%
 words, heads = gl.example_sentence()
-heads = np.asarray(heads)  # (your own sentence: a list of head indices works too)
-if heads.shape != (len(words),):
-    raise ValueError(f"{len(words)} words but {heads.size} heads: give every word one head")
+heads = gl.sentence_heads(words, heads)  # one head per word, as an array (a list works too)
 n = len(words)
 follow = ("cat", "it")  # two words we follow through the notebook ("it" refers to "cat")
 missing = [w for w in follow if w not in words]
